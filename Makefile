@@ -1,0 +1,68 @@
+# dlref: `make serve` to read the site, `make test` to verify everything.
+# Both set up what they need on a fresh machine (see README.md).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+KATEX := overrides/assets/katex
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup system-deps execute site serve test lint unit site-test bench clean
+
+setup: $(VENV)/.installed $(KATEX)/katex.min.js
+
+$(VENV)/.installed: requirements/site.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/site.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# KaTeX is served by the site itself (no CDN): taken from the npm registry.
+$(KATEX)/katex.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	rm -rf $(KATEX) && mkdir -p $(KATEX)
+	cp -r node_modules/katex/dist/katex.min.js node_modules/katex/dist/katex.min.css \
+	      node_modules/katex/dist/fonts node_modules/katex/dist/contrib $(KATEX)/
+	touch $@
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+# Execute every page of both languages (two at a time); cached pages are skipped.
+execute: setup system-deps
+	$(PY) -m sitegen --jobs 2
+
+# Both languages, built in parallel from the executed pages: English in site/, Chinese in site/zh/.
+site: execute
+	rm -rf site
+	$(PY) -m mkdocs build --dirty -q -f mkdocs.yml & en=$$!; \
+	$(PY) -m mkdocs build --dirty -q -f mkdocs.zh.yml & zh=$$!; \
+	wait $$en && wait $$zh
+	@echo "site built: site/ (English), site/zh/ (Chinese)"
+
+serve: site
+	@echo "serving http://$(HOST):$(PORT)/ (English) and http://$(HOST):$(PORT)/zh/ (Chinese)"
+	$(PY) -m http.server $(PORT) --bind $(HOST) --directory site
+
+lint: setup
+	$(PY) -m ruff check src sitegen tests
+	$(PY) -m mypy
+
+unit: setup system-deps
+	$(PY) -m pytest -m "not site" -n 2 -q
+
+site-test: site
+	$(PY) -m pytest -m site -q
+
+test: lint unit site-test
+
+bench: setup system-deps
+	$(PY) -m sitegen.bench
+
+clean:
+	rm -rf site .cache $(KATEX) node_modules

@@ -1,0 +1,367 @@
+"""Execute a page (a jupytext Markdown notebook) and cache the result.
+
+The cache key covers everything that can change what a page prints: the page's
+own text, the source of every ``dlref`` module it imports (followed through the
+library's own imports), the pinned requirements, the torch and Python versions,
+and the device. Nothing else re-executes a page, so editing one chapter in one
+language re-executes exactly that chapter in that language.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+LIBRARY = REPO / "src" / "dlref"
+CACHE = REPO / ".cache" / "exec"
+REQUIREMENTS = REPO / "requirements" / "site.txt"
+LANGS = ("en", "zh")
+# Bump when the execution or rendering changes in a way that alters cached results.
+EXECUTOR_VERSION = "3"
+CHECK_MIME = "application/vnd.dlref.check+json"
+CELL_TIMEOUT_S = 300
+
+
+class PageError(Exception):
+    """A page failed: names the file and line, and says what went wrong."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{display_path(path)}:{line}: {message}")
+
+
+def display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode | None:
+    """The page as a notebook, or None when it is a plain Markdown page."""
+    notebook = jupytext.read(path, fmt="md")
+    kernelspec = notebook.get("metadata", {}).get("kernelspec") or {}
+    if kernelspec.get("language") != "python":
+        return None
+    return notebook
+
+
+def is_notebook_page(path: Path) -> bool:
+    return path.suffix == ".md" and read_notebook(path) is not None
+
+
+# --- what a page depends on -------------------------------------------------
+
+
+def _dlref_imports(source: str) -> set[str]:
+    """Names of dlref modules imported by ``source`` ("dlref", "dlref.conv", ...)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {"dlref"}  # the kernel will report it; depend on everything's root
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "dlref")
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.level == 0
+            and node.module.split(".")[0] == "dlref"
+        ):
+            found.add(node.module)
+            # `from dlref import conv` may name a submodule
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _module_file(name: str) -> Path | None:
+    parts = name.split(".")[1:]
+    base = LIBRARY.joinpath(*parts) if parts else LIBRARY
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def library_dependencies(code: str) -> list[Path]:
+    """The library files whose source can change the result of running ``code``."""
+    pending = _dlref_imports(code)
+    if pending:
+        pending.add("dlref")  # importing any submodule runs the package __init__
+    seen: set[Path] = set()
+    done: set[str] = set()
+    while pending:
+        name = pending.pop()
+        done.add(name)
+        file = _module_file(name)
+        if file is None or file in seen:
+            continue
+        seen.add(file)
+        pending.update(_dlref_imports(file.read_text(encoding="utf-8")) - done)
+    return sorted(seen)
+
+
+@cache
+def environment_fingerprint() -> str:
+    """Versions and device: a change in any of them invalidates every page."""
+    parts = [
+        f"executor={EXECUTOR_VERSION}",
+        f"python={sys.version_info[:3]}",
+        f"torch={importlib.metadata.version('torch')}",
+        f"device={device_name()}",
+        REQUIREMENTS.read_text(encoding="utf-8") if REQUIREMENTS.exists() else "",
+    ]
+    return "\n".join(parts)
+
+
+@cache
+def device_name() -> str:
+    """The device pages run on, as ``dlref.device()`` picks it (``cpu``, ``cuda (NVIDIA H100)``)."""
+    sys.path.insert(0, str(REPO / "src"))
+    import torch
+
+    import dlref
+
+    dev = dlref.device()
+    if dev.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(dev)})"
+    return str(dev)
+
+
+def cache_key(path: Path, lang: str) -> str:
+    text = path.read_bytes()
+    notebook = read_notebook(path)
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code") if notebook else ""
+    digest = hashlib.sha256()
+    digest.update(lang.encode())
+    digest.update(text)
+    for dep in library_dependencies(code):
+        digest.update(str(dep.relative_to(REPO)).encode())
+        digest.update(dep.read_bytes())
+    digest.update(environment_fingerprint().encode())
+    return digest.hexdigest()
+
+
+# --- execution ----------------------------------------------------------------
+
+
+@dataclass
+class ExecutedPage:
+    lang: str
+    slug: str
+    key: str
+    notebook: dict[str, Any]
+    seconds: float
+    checks: int
+    cached: bool = False
+    claims: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lang": self.lang,
+            "slug": self.slug,
+            "key": self.key,
+            "seconds": self.seconds,
+            "checks": self.checks,
+            "claims": self.claims,
+            "notebook": self.notebook,
+        }
+
+
+def slug_of(path: Path) -> str:
+    return path.with_suffix("").name
+
+
+def _cache_file(lang: str, slug: str, key: str) -> Path:
+    return CACHE / lang / f"{slug}.{key[:20]}.json"
+
+
+def load_cached(path: Path, lang: str) -> ExecutedPage | None:
+    key = cache_key(path, lang)
+    file = _cache_file(lang, slug_of(path), key)
+    if not file.exists():
+        return None
+    data = json.loads(file.read_text(encoding="utf-8"))
+    return ExecutedPage(
+        lang=lang,
+        slug=data["slug"],
+        key=key,
+        notebook=data["notebook"],
+        seconds=data["seconds"],
+        checks=data["checks"],
+        claims=data.get("claims", []),
+        cached=True,
+    )
+
+
+def _store(page: ExecutedPage) -> None:
+    folder = CACHE / page.lang
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob(f"{page.slug}.*.json"):
+        stale.unlink()
+    _cache_file(page.lang, page.slug, page.key).write_text(
+        json.dumps(page.to_json(), ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def _cell_line(text: str, cells: list[Any], index: int) -> int:
+    """1-based line in the page where code cell ``index`` starts (its first code line)."""
+    position = 0
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code":
+            continue
+        found = text.find(cell.source, position)
+        if found < 0:
+            continue
+        if i == index:
+            return text.count("\n", 0, found) + 1
+        position = found + len(cell.source)
+    return 1
+
+
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _failure(
+    path: Path, text: str, cells: list[Any], index: int, message: str, tb: str
+) -> PageError:
+    line = _cell_line(text, cells, index)
+    hits = _CELL_LINE.findall(_ANSI.sub("", tb))
+    if hits:
+        line += int(hits[-1]) - 1
+    return PageError(path, line, message)
+
+
+def _kernel_env(lang: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONHASHSEED": "0",
+            "DLREF_LANG": lang,
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "PYTHONPATH": os.pathsep.join(
+                [str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])]
+            ),
+        }
+    )
+    return env
+
+
+def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
+    """Execute one page (or take it from the cache); raise :class:`PageError` on any failure.
+
+    A page fails when a cell raises (a false claim raises ``ClaimError``), when
+    a cell writes to stderr (warnings included: a "Glyph missing" warning means
+    a figure lost its labels), or when a figure has no alt text.
+    """
+    if use_cache and (hit := load_cached(path, lang)) is not None:
+        return hit
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    text = path.read_text(encoding="utf-8")
+    notebook = read_notebook(path)
+    if notebook is None:
+        raise ValueError(f"{display_path(path)} is not a notebook page")
+    key = cache_key(path, lang)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(REPO)}},
+    )
+    started = time.perf_counter()
+    try:
+        with _environment(_kernel_env(lang)):
+            client.execute()
+    except CellExecutionError as err:
+        index = next(
+            (
+                i
+                for i, c in enumerate(notebook.cells)
+                if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)
+            ),
+            0,
+        )
+        message = f"{err.ename}: {_ANSI.sub('', err.evalue)}"
+        raise _failure(path, text, notebook.cells, index, message, str(err.traceback)) from None
+    seconds = time.perf_counter() - started
+
+    claims: list[str] = []
+    for i, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                raise _failure(
+                    path,
+                    text,
+                    notebook.cells,
+                    i,
+                    f"wrote to stderr: {output.text.strip()[:500]}",
+                    "",
+                )
+            data = output.get("data", {})
+            if CHECK_MIME in data:
+                claims.append(data[CHECK_MIME]["claim"])
+            if "image/png" in data and not output.get("metadata", {}).get("image/png", {}).get(
+                "alt"
+            ):
+                raise _failure(
+                    path,
+                    text,
+                    notebook.cells,
+                    i,
+                    "a figure has no alt text: show figures with dlref.plot.show(fig, alt=...)",
+                    "",
+                )
+    page = ExecutedPage(
+        lang=lang,
+        slug=slug_of(path),
+        key=key,
+        notebook=nbformat.from_dict(notebook),
+        seconds=round(seconds, 2),
+        checks=len(claims),
+        claims=claims,
+    )
+    _store(page)
+    return page
+
+
+class _environment:
+    """Temporarily replace os.environ (the kernel inherits it at start)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __enter__(self) -> None:
+        self.saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc: object) -> None:
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+def pages(lang: str) -> list[Path]:
+    """Every notebook page of one language, in file-name order."""
+    return sorted(p for p in (DOCS / lang).rglob("*.md") if is_notebook_page(p))

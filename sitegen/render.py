@@ -1,0 +1,91 @@
+"""Turn an executed notebook into Markdown that Material renders like any other page.
+
+Code cells become ordinary fenced code (so copy buttons, highlighting and the
+table of contents behave as on plain pages), outputs become ``output`` blocks,
+verified claims become badges, and figures become PNG files beside the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from sitegen.execute import CHECK_MIME
+
+VERIFIED = {"en": "verified", "zh": "已验证"}
+
+
+@dataclass
+class Rendered:
+    markdown: str
+    figures: dict[str, bytes] = field(default_factory=dict)  # file name -> PNG bytes
+
+
+def _fence(body: str, info: str) -> str:
+    ticks = "```"
+    while ticks in body:
+        ticks += "`"
+    return f"{ticks}{info}\n{body.rstrip()}\n{ticks}"
+
+
+def _check_badge(claim: str, detail: str, lang: str) -> str:
+    extra = f' <span class="dlref-check__detail">({html.escape(detail)})</span>' if detail else ""
+    return (
+        f'<p class="dlref-check"><span class="dlref-check__mark">✓ {VERIFIED[lang]}</span> '
+        f"{html.escape(claim)}{extra}</p>"
+    )
+
+
+def render(notebook: dict[str, Any], slug: str, lang: str) -> Rendered:
+    out = Rendered(markdown="")
+    parts: list[str] = []
+    figure_count = 0
+    for cell in notebook["cells"]:
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            parts.append(source)
+            continue
+        if cell["cell_type"] != "code":
+            continue
+        parts.append(_fence(source, "python"))
+        text_run: list[str] = []
+
+        def flush(run: list[str] = text_run) -> None:
+            if run:
+                parts.append(_fence("".join(run), "{.text .dlref-output}"))
+                run.clear()
+
+        for output in cell.get("outputs", []):
+            kind = output["output_type"]
+            if kind == "stream":
+                text = output["text"]
+                text_run.append(text if isinstance(text, str) else "".join(text))
+                continue
+            data = output.get("data", {})
+            if CHECK_MIME in data:
+                flush()
+                info = data[CHECK_MIME]
+                parts.append(_check_badge(info["claim"], info.get("detail", ""), lang))
+            elif "image/png" in data:
+                flush()
+                figure_count += 1
+                name = f"{slug}-{figure_count}.png"
+                out.figures[name] = base64.b64decode(data["image/png"])
+                alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
+                parts.append(f"![{_escape_alt(alt)}]({name}){{ loading=lazy .dlref-figure }}")
+            elif "text/markdown" in data:
+                flush()
+                markdown = data["text/markdown"]
+                parts.append(markdown if isinstance(markdown, str) else "".join(markdown))
+            elif "text/plain" in data:
+                plain = data["text/plain"]
+                text_run.append((plain if isinstance(plain, str) else "".join(plain)) + "\n")
+        flush()
+    out.markdown = "\n\n".join(parts) + "\n"
+    return out
+
+
+def _escape_alt(alt: str) -> str:
+    return alt.replace("[", "(").replace("]", ")").replace("\n", " ")

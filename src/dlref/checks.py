@@ -1,0 +1,91 @@
+"""Claims that the build verifies.
+
+A page states a claim in words and passes the evidence::
+
+    check("sigmoid's derivative never exceeds 0.25", d_sigmoid.max() <= 0.25)
+
+When the evidence holds, a short line ``✓ verified: <claim>`` is shown (in a
+notebook it is a rich output the site renders as a badge, elsewhere it is
+printed). When it does not, :class:`ClaimError` is raised with the claim's
+text, which fails the build and names the claim.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+CHECK_MIME = "application/vnd.dlref.check+json"
+
+
+class ClaimError(AssertionError):
+    """A claim on a page turned out to be false."""
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def _report(claim: str, detail: str) -> None:
+    text = f"✓ verified: {claim}" + (f" ({detail})" if detail else "")
+    if _in_kernel():
+        from IPython.display import display
+
+        display({"text/plain": text, CHECK_MIME: {"claim": claim, "detail": detail}}, raw=True)
+    else:
+        print(text)
+
+
+def _as_bool(condition: Any) -> bool:
+    if isinstance(condition, torch.Tensor):
+        if condition.numel() != 1:
+            raise TypeError("check() needs a single truth value; use .all() or .any() on tensors")
+        return bool(condition.item())
+    return bool(condition)
+
+
+def check(claim: str, condition: Any, detail: str = "") -> None:
+    """Verify ``condition`` and report ``claim`` as verified, or raise :class:`ClaimError`.
+
+    Args:
+        claim: the statement, in the page's language, exactly as a reader should see it.
+        condition: anything with a truth value, including a one-element tensor.
+        detail: optional evidence shown beside the claim (a measured number, say).
+    """
+    if not _as_bool(condition):
+        raise ClaimError(f"claim failed: {claim}" + (f" ({detail})" if detail else ""))
+    _report(claim, detail)
+
+
+def check_close(
+    claim: str,
+    actual: float | torch.Tensor,
+    expected: float | torch.Tensor,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+) -> None:
+    """Verify ``|actual - expected| <= atol + rtol * |expected|`` elementwise.
+
+    The failure message carries the largest difference, so a broken claim says
+    by how much it broke.
+    """
+    a = torch.as_tensor(actual, dtype=torch.float64).cpu()
+    e = torch.as_tensor(expected, dtype=torch.float64).cpu()
+    if a.shape != e.shape:
+        raise ClaimError(
+            f"claim failed: {claim} (shapes differ: {tuple(a.shape)} vs {tuple(e.shape)})"
+        )
+    diff = (a - e).abs()
+    ok = bool((diff <= atol + rtol * e.abs()).all())
+    worst = float(diff.max()) if diff.numel() else 0.0
+    if not ok or math.isnan(worst):
+        raise ClaimError(f"claim failed: {claim} (largest difference {worst:.3g})")
+    check(claim, True, detail=f"largest difference {worst:.1e}")

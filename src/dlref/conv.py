@@ -1,0 +1,354 @@
+"""Convolution and pooling arithmetic: output sizes, receptive fields, shape summaries.
+
+Every function returns exactly what PyTorch produces, quirks included, and
+raises ``ValueError`` for a configuration PyTorch refuses, naming the offending
+parameters and numbers. Sizes are ints, or tuples with one entry per spatial
+dimension: a tuple in gives a tuple out, and ints are broadcast against tuples.
+
+The central formula (``torch.nn.Conv2d`` documentation), per dimension:
+
+.. math::
+
+    O = \\left\\lfloor \\frac{W + 2P - D(K - 1) - 1}{S} \\right\\rfloor + 1
+
+which is :math:`\\lfloor (W - K + 2P)/S \\rfloor + 1` when the dilation D is 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from torch import nn
+
+Size: TypeAlias = int | tuple[int, ...]
+Padding: TypeAlias = int | tuple[int, ...] | Literal["same", "valid"]
+
+
+def _dims(*values: object) -> int | None:
+    """Number of spatial dimensions implied by the tuple arguments (None: all ints)."""
+    lengths = {len(v) for v in values if isinstance(v, tuple)}
+    if len(lengths) > 1:
+        raise ValueError(f"tuple arguments disagree on the number of dimensions: {sorted(lengths)}")
+    return lengths.pop() if lengths else None
+
+
+def _per_dim(value: int | tuple[int, ...], n: int, name: str) -> tuple[int, ...]:
+    if isinstance(value, tuple):
+        if not all(isinstance(v, int) for v in value):
+            raise ValueError(f"{name} must hold ints, got {value}")
+        return value
+    if not isinstance(value, int):
+        raise ValueError(f"{name} must be an int or a tuple of ints, got {value!r}")
+    return (value,) * n
+
+
+def _result(values: list[int], as_tuple: bool) -> Size:
+    return tuple(values) if as_tuple else values[0]
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+def conv_output_size(
+    size: Size,
+    kernel_size: Size,
+    stride: Size = 1,
+    padding: Padding = 0,
+    dilation: Size = 1,
+) -> Size:
+    """Output size of ``nn.Conv1d/2d/3d``: ``floor((W + 2P - D(K-1) - 1) / S) + 1``.
+
+    ``padding`` may be ``"valid"`` (no padding) or ``"same"`` (output size equals
+    input size; PyTorch allows it only with stride 1, and pads the extra row or
+    column at the end when the total padding is odd).
+
+    >>> conv_output_size(5, kernel_size=2, stride=2, padding=1)  # 3.5 floors to 3
+    3
+    >>> conv_output_size((28, 28), kernel_size=(5, 3), padding=(2, 1))
+    (28, 28)
+    """
+    pad_mode = padding if isinstance(padding, str) else None
+    if pad_mode not in (None, "same", "valid"):
+        raise ValueError(f"padding must be an int, a tuple, 'same' or 'valid', got {padding!r}")
+    numeric_padding = 0 if pad_mode else padding
+    n = _dims(size, kernel_size, stride, numeric_padding, dilation)
+    as_tuple = n is not None
+    n = n or 1
+    w = _per_dim(size, n, "size")
+    k = _per_dim(kernel_size, n, "kernel_size")
+    s = _per_dim(stride, n, "stride")
+    d = _per_dim(dilation, n, "dilation")
+    p = _per_dim(numeric_padding, n, "padding")  # type: ignore[arg-type]
+    _require(all(v > 0 for v in w), f"size must be positive, got {size}")
+    _require(all(v > 0 for v in k), f"kernel_size must be positive, got {kernel_size}")
+    _require(all(v > 0 for v in s), f"non-positive stride is not supported: stride={stride}")
+    _require(all(v > 0 for v in d), f"dilation must be greater than zero: dilation={dilation}")
+    _require(all(v >= 0 for v in p), f"negative padding is not supported: padding={padding}")
+    if pad_mode == "same":
+        _require(
+            all(v == 1 for v in s),
+            f"padding='same' is not supported for strided convolutions: stride={stride}",
+        )
+        return _result(list(w), as_tuple)
+    out = []
+    for wi, ki, si, pi, di in zip(w, k, s, p, d, strict=True):
+        effective = di * (ki - 1) + 1
+        _require(
+            wi + 2 * pi >= effective,
+            f"kernel larger than the padded input: size={wi} + 2*padding={pi} gives {wi + 2 * pi}, "
+            f"effective kernel dilation*(kernel_size-1)+1 = {effective} "
+            f"(kernel_size={ki}, dilation={di})",
+        )
+        out.append((wi + 2 * pi - effective) // si + 1)
+    return _result(out, as_tuple)
+
+
+def pool_output_size(
+    size: Size,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    dilation: Size = 1,
+    ceil_mode: bool = False,
+) -> Size:
+    """Output size of ``nn.MaxPool*d`` (and ``nn.AvgPool*d``, whose dilation is 1).
+
+    ``stride`` defaults to ``kernel_size``, as in PyTorch (not to 1). With
+    ``ceil_mode=True`` the division rounds up, except that a window may not
+    start in the right padding: PyTorch drops such a last window.
+
+    >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
+    (2, 3)
+    """
+    if stride is None:
+        stride = kernel_size
+    n = _dims(size, kernel_size, stride, padding, dilation)
+    as_tuple = n is not None
+    n = n or 1
+    w = _per_dim(size, n, "size")
+    k = _per_dim(kernel_size, n, "kernel_size")
+    s = _per_dim(stride, n, "stride")
+    p = _per_dim(padding, n, "padding")
+    d = _per_dim(dilation, n, "dilation")
+    _require(all(v > 0 for v in k), f"kernel_size must be greater than zero, got {kernel_size}")
+    _require(all(v > 0 for v in s), f"stride must be greater than zero, got {stride}")
+    _require(all(v > 0 for v in d), f"dilation must be greater than zero, got {dilation}")
+    _require(all(v >= 0 for v in p), f"padding must be non-negative, got {padding}")
+    out = []
+    for wi, ki, si, pi, di in zip(w, k, s, p, d, strict=True):
+        _require(
+            pi <= ki // 2,
+            f"pad should be at most half of kernel size: padding={pi}, kernel_size={ki}",
+        )
+        span = wi + 2 * pi - di * (ki - 1) - 1
+        o = (span + (si - 1 if ceil_mode else 0)) // si + 1
+        if ceil_mode and (o - 1) * si >= wi + pi:
+            o -= 1  # the last window would start inside the right padding
+        _require(
+            o >= 1,
+            f"output size is too small: size={wi}, kernel_size={ki}, stride={si}, "
+            f"padding={pi}, dilation={di} give {o}",
+        )
+        out.append(o)
+    return _result(out, as_tuple)
+
+
+def conv_transpose_output_size(
+    size: Size,
+    kernel_size: Size,
+    stride: Size = 1,
+    padding: Size = 0,
+    output_padding: Size = 0,
+    dilation: Size = 1,
+) -> Size:
+    """Output size of ``nn.ConvTranspose*d``: ``(W-1)S - 2P + D(K-1) + output_padding + 1``.
+
+    ``output_padding`` picks one of the input sizes that a strided convolution
+    maps to the same output; PyTorch requires it to be smaller than the stride
+    or the dilation.
+
+    >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=1, output_padding=1)
+    6
+    """
+    n = _dims(size, kernel_size, stride, padding, output_padding, dilation)
+    as_tuple = n is not None
+    n = n or 1
+    w = _per_dim(size, n, "size")
+    k = _per_dim(kernel_size, n, "kernel_size")
+    s = _per_dim(stride, n, "stride")
+    p = _per_dim(padding, n, "padding")
+    op = _per_dim(output_padding, n, "output_padding")
+    d = _per_dim(dilation, n, "dilation")
+    _require(all(v > 0 for v in k), f"kernel_size must be positive, got {kernel_size}")
+    _require(all(v > 0 for v in s), f"non-positive stride is not supported: stride={stride}")
+    _require(all(v > 0 for v in d), f"dilation must be greater than zero: dilation={dilation}")
+    _require(all(v >= 0 for v in p), f"negative padding is not supported: padding={padding}")
+    out = []
+    for wi, ki, si, pi, opi, di in zip(w, k, s, p, op, d, strict=True):
+        _require(
+            0 <= opi < max(si, di),
+            f"output_padding must be smaller than either stride or dilation: "
+            f"output_padding={opi}, stride={si}, dilation={di}",
+        )
+        o = (wi - 1) * si - 2 * pi + di * (ki - 1) + opi + 1
+        _require(o > 0, f"output size is not positive: size={wi}, padding={pi} give {o}")
+        out.append(o)
+    return _result(out, as_tuple)
+
+
+# --- receptive fields -----------------------------------------------------------
+
+_SHAPE_KEEPING = (
+    nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.Identity,
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.Dropout, nn.Dropout2d,
+)  # fmt: skip
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """How many input positions one output position sees (``size``), and how far
+    apart, in input positions, neighbouring outputs are (``jump``), per dimension."""
+
+    size: tuple[int, ...]
+    jump: tuple[int, ...]
+
+
+def _window(layer: nn.Module, n: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(kernel, stride, dilation) of a conv or pooling layer, per dimension."""
+
+    def norm(value: object, name: str) -> tuple[int, ...]:
+        if isinstance(value, int):
+            return (value,) * n
+        if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
+            return value
+        raise ValueError(f"{type(layer).__name__}.{name}={value!r} is not supported here")
+
+    kernel = norm(layer.kernel_size, "kernel_size")
+    stride = norm(layer.stride if layer.stride is not None else layer.kernel_size, "stride")
+    dilation = norm(getattr(layer, "dilation", 1), "dilation")
+    return kernel, stride, dilation
+
+
+def receptive_field(layers: Iterable[nn.Module], dims: int = 2) -> ReceptiveField:
+    """Receptive field of a stack of conv / pooling layers (elementwise layers pass through).
+
+    Each layer with effective kernel ``k_eff = D(K-1)+1`` and stride ``S`` grows
+    the field by ``(k_eff - 1) * jump`` and multiplies the jump by ``S``.
+
+    >>> receptive_field([nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]).size
+    (5, 5)
+    """
+    size = [1] * dims
+    jump = [1] * dims
+    for layer in layers:
+        if isinstance(layer, _SHAPE_KEEPING):
+            continue
+        if not isinstance(layer, _CONVS + _POOLS):
+            raise ValueError(
+                f"receptive_field() handles conv, pooling and elementwise layers, "
+                f"not {type(layer).__name__}"
+            )
+        kernel, stride, dilation = _window(layer, dims)
+        for i in range(dims):
+            size[i] += dilation[i] * (kernel[i] - 1) * jump[i]
+            jump[i] *= stride[i]
+    return ReceptiveField(tuple(size), tuple(jump))
+
+
+# --- shape summaries ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """One row of :func:`summary`: the layer and the shape of what it outputs."""
+
+    index: int
+    layer: str
+    output_shape: tuple[int, ...]
+    parameters: int
+
+
+def _layer_output(layer: nn.Module, shape: tuple[int, ...]) -> tuple[int, ...]:
+    name = type(layer).__name__
+    if isinstance(layer, _SHAPE_KEEPING):
+        return shape
+    if isinstance(layer, (*_CONVS, nn.ConvTranspose1d, nn.ConvTranspose2d)):
+        n = (
+            1
+            if isinstance(layer, (nn.Conv1d, nn.ConvTranspose1d))
+            else (2 if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)) else 3)
+        )
+        _require(len(shape) == n + 2, f"{name} expects a {n + 2}-D input, got shape {shape}")
+        _require(
+            shape[1] == layer.in_channels,
+            f"{name} expects {layer.in_channels} input channels, got {shape[1]} (shape {shape})",
+        )
+        spatial = shape[2:]
+        if isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
+            out = conv_transpose_output_size(
+                spatial, layer.kernel_size, layer.stride, layer.padding,  # type: ignore[arg-type]
+                layer.output_padding, layer.dilation,
+            )  # fmt: skip
+        else:
+            out = conv_output_size(
+                spatial, layer.kernel_size, layer.stride, layer.padding, layer.dilation,  # type: ignore[arg-type]
+            )  # fmt: skip
+        assert isinstance(out, tuple)
+        return (shape[0], layer.out_channels, *out)
+    if isinstance(layer, _POOLS):
+        n = len(shape) - 2
+        spatial = shape[2:]
+        kernel, stride, dilation = _window(layer, n)
+        padding = layer.padding
+        out = pool_output_size(
+            spatial, kernel, stride, padding if isinstance(padding, tuple) else (padding,) * n,
+            dilation, layer.ceil_mode,
+        )  # fmt: skip
+        assert isinstance(out, tuple)
+        return (*shape[:2], *out)
+    if isinstance(layer, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+        target = layer.output_size
+        target = (target, target) if not isinstance(target, tuple) else target
+        return (
+            *shape[:2],
+            *(t if t is not None else s for t, s in zip(target, shape[2:], strict=True)),
+        )
+    if isinstance(layer, nn.Flatten):
+        start = layer.start_dim % len(shape)
+        end = layer.end_dim % len(shape)
+        return (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+    if isinstance(layer, nn.Linear):
+        rows = math.prod(shape[:-1])
+        _require(
+            shape[-1] == layer.in_features,
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1]} and "
+            f"{layer.in_features}x{layer.out_features}): Linear expects "
+            f"in_features={layer.in_features}, the input has {shape[-1]}",
+        )
+        return (*shape[:-1], layer.out_features)
+    raise ValueError(f"summary() does not know how {name} changes a shape")
+
+
+def summary(
+    model: Sequence[nn.Module] | nn.Sequential, input_shape: Sequence[int]
+) -> list[LayerShape]:
+    """Shape and parameter count after every layer, computed without running the model.
+
+    ``input_shape`` includes the batch dimension, e.g. ``(1, 3, 32, 32)``. The
+    first row (index 0) is the input itself. Compare with a real forward pass to
+    check a design before training it.
+    """
+    shape = tuple(int(v) for v in input_shape)
+    rows = [LayerShape(0, "input", shape, 0)]
+    for i, layer in enumerate(model, start=1):
+        shape = _layer_output(layer, shape)
+        params = sum(p.numel() for p in layer.parameters())
+        rows.append(LayerShape(i, type(layer).__name__, shape, params))
+    return rows

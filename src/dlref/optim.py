@@ -1,0 +1,405 @@
+r"""Optimizers written from scratch, to read next to ``torch.optim``.
+
+:class:`SGD`, :class:`Adagrad`, :class:`RMSprop`, :class:`Adam` and :class:`AdamW` take the
+same arguments, in the same order and with the same defaults, as their ``torch.optim``
+namesakes (torch 2.13), and they reproduce its updates to rounding error. The
+implementation switches (``foreach``, ``fused``, ``capturable``, ``differentiable``) are
+left out, and ``maximize`` is keyword-only everywhere (in ``torch.optim.RMSprop`` it is
+positional, after ``capturable`` and ``foreach``). Only dense, real, float parameters and
+float hyper-parameters are handled. ``state["step"]`` is a Python ``int`` here (torch keeps
+a float tensor).
+
+Each class states its update rule in its docstring; :math:`g_t` is the gradient at step
+:math:`t` (negated when ``maximize=True``), :math:`\theta` the parameters, :math:`\gamma`
+the learning rate and :math:`\lambda` the weight decay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, overload
+
+import torch
+from torch import Tensor
+from torch.optim.optimizer import Optimizer, ParamsT
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "RMSprop"]
+
+
+def _check(name: str, value: float, *, below: float | None = None) -> None:
+    """Raise ``ValueError`` unless ``0 <= value`` (and ``value < below``); NaN fails too."""
+    if not (value >= 0.0 and (below is None or value < below)):
+        raise ValueError(f"Invalid {name} value: {value}")
+
+
+def _evaluate(closure: Callable[[], float] | None) -> float | None:
+    """Call the closure, if any, with autograd on (``step`` itself runs under no_grad)."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
+def _grads(group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor]]:
+    """Yield ``(param, g)`` for each parameter of the group that has a gradient.
+
+    ``g`` is the gradient, negated when the group maximizes: a step then climbs the
+    objective. Parameters whose ``.grad`` is ``None`` are skipped (no state, no decay).
+    """
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        if p.grad.is_sparse or p.is_complex():
+            raise NotImplementedError("dlref.optim handles dense real parameters only")
+        yield p, (-p.grad if group["maximize"] else p.grad)
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+            && \text{if } \lambda \ne 0 \\
+        b_t &\leftarrow \begin{cases} g_t & t = 1 \text{ (no dampening yet)} \\
+                                      \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1 \end{cases}
+            && \text{if } \mu \ne 0 \\
+        g_t &\leftarrow g_t + \mu\, b_t \text{ if nesterov, else } b_t
+            && \text{if } \mu \ne 0 \\
+        \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t
+
+    with momentum :math:`\mu` and dampening :math:`\tau`. The learning rate multiplies
+    the whole buffer at each step (Sutskever et al. put it inside the buffer instead).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,  # default 1e-3, as in torch.optim.SGD
+        momentum: float = 0,  # 0: plain gradient descent, no buffer kept
+        dampening: float = 0,  # 0: the whole gradient enters the buffer
+        weight_decay: float = 0,  # 0: no L2 penalty
+        nesterov: bool = False,  # False: classical (heavy-ball) momentum
+        *,
+        maximize: bool = False,  # False: minimize the objective
+    ) -> None:
+        _check("lr", lr)
+        _check("momentum", momentum)
+        _check("weight_decay", weight_decay)
+        # Like torch, dampening itself is not range-checked.
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                "Nesterov momentum requires momentum > 0 and dampening == 0, "
+                f"got momentum={momentum}, dampening={dampening}"
+            )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Take one step; ``closure`` (optional) re-computes and returns the loss."""
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+            for p, g in _grads(group):
+                if group["weight_decay"] != 0:
+                    g = g.add(p, alpha=group["weight_decay"])
+                if mu != 0:
+                    state = self.state[p]
+                    if "momentum_buffer" not in state:
+                        buf = state["momentum_buffer"] = g.clone()
+                    else:
+                        buf = state["momentum_buffer"]
+                        buf.mul_(mu).add_(g, alpha=1 - tau)
+                    g = g.add(buf, alpha=mu) if group["nesterov"] else buf
+                p.add_(g, alpha=-lr)
+        return loss
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad: each coordinate's step shrinks with its accumulated squared gradients.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
+        \tilde\gamma_t &\leftarrow \gamma \,/\, \bigl(1 + (t-1)\,\eta\bigr) \\
+        s_t &\leftarrow s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+        \theta_t &\leftarrow \theta_{t-1} - \tilde\gamma_t\, g_t \,/\, (\sqrt{s_t} + \epsilon)
+
+    with learning-rate decay :math:`\eta` (``lr_decay``). :math:`\epsilon` is added
+    *outside* the square root. Here :math:`s_0` comes from each param group; torch reads
+    it from the constructor argument only (and fills the state at construction time).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,  # default 1e-2, as in torch.optim.Adagrad
+        lr_decay: float = 0,  # 0: no 1/(1 + (t-1) lr_decay) decay of the step size
+        weight_decay: float = 0,  # 0: no L2 penalty
+        initial_accumulator_value: float = 0,  # s_0, the starting sum of squared gradients
+        eps: float = 1e-10,  # added to sqrt(s_t); smaller than the 1e-8 of RMSprop and Adam
+        *,
+        maximize: bool = False,  # False: minimize the objective
+    ) -> None:
+        _check("lr", lr)
+        _check("lr_decay", lr_decay)
+        _check("weight_decay", weight_decay)
+        _check("initial_accumulator_value", initial_accumulator_value)
+        _check("eps", eps)
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Take one step; ``closure`` (optional) re-computes and returns the loss."""
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            for p, g in _grads(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+                state["step"] += 1
+                if group["weight_decay"] != 0:
+                    g = g.add(p, alpha=group["weight_decay"])
+                clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                state["sum"].addcmul_(g, g)
+                std = state["sum"].sqrt().add_(group["eps"])  # eps outside the sqrt
+                p.addcdiv_(g, std, value=-clr)
+        return loss
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running root-mean-square of past gradients.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
+        v_t &\leftarrow \alpha\, v_{t-1} + (1-\alpha)\, g_t^2 \\
+        \bar g_t &\leftarrow \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t
+            && \text{if centered} \\
+        d_t &\leftarrow \sqrt{v_t - \bar g_t^{\,2}} + \epsilon \text{ if centered, else }
+            \sqrt{v_t} + \epsilon \\
+        b_t &\leftarrow \mu\, b_{t-1} + g_t / d_t, \quad
+            \theta_t \leftarrow \theta_{t-1} - \gamma\, b_t && \text{if } \mu > 0 \\
+        \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t / d_t && \text{otherwise}
+
+    starting from :math:`v_0 = \bar g_0 = b_0 = 0`, with smoothing constant :math:`\alpha`
+    and momentum :math:`\mu`. :math:`\epsilon` is added outside the square root, and there
+    is no bias correction: the first steps are large, since :math:`v_1 = (1-\alpha)g_1^2`.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,  # default 1e-2, as in torch.optim.RMSprop
+        alpha: float = 0.99,  # smoothing of the running averages
+        eps: float = 1e-8,  # added to the root mean square, outside the sqrt
+        weight_decay: float = 0,  # 0: no L2 penalty
+        momentum: float = 0,  # 0: no momentum buffer
+        centered: bool = False,  # False: divide by the RMS, not by the standard deviation
+        *,
+        maximize: bool = False,  # False: minimize the objective
+    ) -> None:
+        _check("lr", lr)
+        _check("eps", eps)
+        _check("momentum", momentum)
+        _check("weight_decay", weight_decay)
+        _check("alpha", alpha)  # like torch, alpha > 1 is not rejected
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "momentum": momentum,
+            "centered": centered,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Take one step; ``closure`` (optional) re-computes and returns the loss."""
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            alpha, mu = group["alpha"], group["momentum"]
+            for p, g in _grads(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["square_avg"] = torch.zeros_like(p)
+                    if mu > 0:
+                        state["momentum_buffer"] = torch.zeros_like(p)
+                    if group["centered"]:
+                        state["grad_avg"] = torch.zeros_like(p)
+                state["step"] += 1
+                if group["weight_decay"] != 0:
+                    g = g.add(p, alpha=group["weight_decay"])
+                v = state["square_avg"]
+                v.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+                if group["centered"]:
+                    g_bar = state["grad_avg"]
+                    g_bar.lerp_(g, 1 - alpha)  # alpha * g_bar + (1 - alpha) * g
+                    d = v.addcmul(g_bar, g_bar, value=-1).sqrt_().add_(group["eps"])
+                else:
+                    d = v.sqrt().add_(group["eps"])
+                if mu > 0:
+                    buf = state["momentum_buffer"]
+                    buf.mul_(mu).addcdiv_(g, d)
+                    p.add_(buf, alpha=-group["lr"])
+                else:
+                    p.addcdiv_(g, d, value=-group["lr"])
+        return loss
+
+
+class Adam(Optimizer):
+    r"""Adam: momentum on the gradient, RMSprop-style scaling, both bias-corrected.
+
+    .. math::
+
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+            && \text{if } \lambda \ne 0 \text{ (coupled: an L2 penalty)} \\
+        \theta_{t-1} &\leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
+            && \text{instead, if decoupled\_weight\_decay (AdamW)} \\
+        m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
+        v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
+        v_t^{\max} &\leftarrow \max(v_{t-1}^{\max}, v_t),\quad v_t \leftarrow v_t^{\max}
+            \text{ in the update below} && \text{if amsgrad} \\
+        \theta_t &\leftarrow \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\, m_t \Big/
+            \Bigl(\frac{\sqrt{v_t}}{\sqrt{1-\beta_2^t}} + \epsilon\Bigr)
+
+    starting from :math:`m_0 = v_0 = v_0^{\max} = 0`. :math:`\epsilon` is added after the
+    bias correction of :math:`\sqrt{v_t}`, outside the square root. AMSGrad keeps the
+    maximum of the *uncorrected* :math:`v_t` and then divides it by the current
+    :math:`\sqrt{1-\beta_2^t}`.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,  # default 1e-3, as in torch.optim.Adam
+        betas: tuple[float, float] = (0.9, 0.999),  # (beta1, beta2): decay of m_t and v_t
+        eps: float = 1e-8,  # added to the bias-corrected sqrt(v_t)
+        weight_decay: float = 0,  # 0: no decay; Adam couples it into g_t (an L2 penalty)
+        amsgrad: bool = False,  # False: plain Adam, no running max of v_t
+        *,
+        maximize: bool = False,  # False: minimize the objective
+        decoupled_weight_decay: bool = False,  # True turns Adam into AdamW
+    ) -> None:
+        beta1, beta2 = betas
+        _check("lr", lr)
+        _check("eps", eps)
+        _check("betas[0]", beta1, below=1.0)
+        _check("betas[1]", beta2, below=1.0)
+        _check("weight_decay", weight_decay)
+        defaults = {
+            "lr": lr,
+            "betas": (beta1, beta2),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    @overload
+    def step(self, closure: None = None) -> None: ...
+    @overload
+    def step(self, closure: Callable[[], float]) -> float: ...
+    @torch.no_grad()
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Take one step; ``closure`` (optional) re-computes and returns the loss."""
+        loss = _evaluate(closure)
+        for group in self.param_groups:
+            lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+            for p, g in _grads(group):
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = torch.zeros_like(p)
+                state["step"] += 1
+                t = state["step"]
+                if wd != 0 and group["decoupled_weight_decay"]:
+                    p.mul_(1 - lr * wd)  # AdamW: shrink the weights, leave g_t alone
+                elif wd != 0:
+                    g = g.add(p, alpha=wd)  # Adam: L2 penalty, goes through m_t and v_t
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                m.lerp_(g, 1 - beta1)  # beta1 * m + (1 - beta1) * g
+                v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                if group["amsgrad"]:
+                    v = torch.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                bias_correction1 = 1 - beta1**t
+                bias_correction2 = 1 - beta2**t
+                denom = (v.sqrt() / bias_correction2**0.5).add_(group["eps"])
+                p.addcdiv_(m, denom, value=-lr / bias_correction1)
+        return loss
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with *decoupled* weight decay.
+
+    Same update as :class:`Adam` with ``decoupled_weight_decay=True``: before the moments
+    are updated, the weights shrink as
+
+    .. math::
+
+        \theta_{t-1} \leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
+
+    and :math:`g_t` carries no :math:`\lambda\theta` term, so the decay is not rescaled by
+    :math:`\sqrt{\hat v_t}`. The shrink factor uses the learning rate :math:`\gamma`
+    (Loshchilov & Hutter decouple it from the learning rate, keeping only the schedule
+    multiplier), and the default :math:`\lambda` is ``1e-2``, not 0.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,  # default 1e-3, as in torch.optim.AdamW
+        betas: tuple[float, float] = (0.9, 0.999),  # (beta1, beta2): decay of m_t and v_t
+        eps: float = 1e-8,  # added to the bias-corrected sqrt(v_t)
+        weight_decay: float = 1e-2,  # 1e-2, unlike Adam's 0: each step multiplies by 1 - lr*wd
+        amsgrad: bool = False,  # False: plain AdamW, no running max of v_t
+        *,
+        maximize: bool = False,  # False: minimize the objective
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
