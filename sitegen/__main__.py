@@ -1,6 +1,6 @@
 """Execute every page of both languages in parallel, then print a table.
 
-    python -m sitegen [--jobs N] [--lang en|zh] [--no-cache]
+    python -m sitegen [--jobs N] [--lang en|zh] [--page SLUG] [--no-cache]
 
 Pages already in the cache are not executed again. On failure every broken
 page is listed as ``file:line: message`` and the exit status is 1.
@@ -29,10 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sitegen", description=__doc__)
     parser.add_argument("--jobs", type=int, default=2, help="pages executed at once")
     parser.add_argument("--lang", choices=ex.LANGS, action="append", help="default: both")
+    parser.add_argument("--page", action="append", help="only this page (file name without .md)")
     parser.add_argument("--no-cache", action="store_true", help="execute even cached pages")
     args = parser.parse_args(argv)
     langs = args.lang or list(ex.LANGS)
-    jobs = [(path, lang) for lang in langs for path in ex.pages(lang)]
+    jobs = [
+        (path, lang)
+        for lang in langs
+        for path in ex.pages(lang)
+        if not args.page or ex.slug_of(path) in args.page
+    ]
+    if args.page and not jobs:
+        parser.error(f"no notebook page named {args.page} in {langs}")
     ex.device_name()  # resolve once, before forking workers
     started = time.perf_counter()
     failures: list[str] = []

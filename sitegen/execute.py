@@ -16,8 +16,10 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ CACHE = REPO / ".cache" / "exec"
 REQUIREMENTS = REPO / "requirements" / "site.txt"
 LANGS = ("en", "zh")
 # Bump when the execution or rendering changes in a way that alters cached results.
-EXECUTOR_VERSION = "3"
+EXECUTOR_VERSION = "4"
 CHECK_MIME = "application/vnd.dlref.check+json"
 CELL_TIMEOUT_S = 300
 
@@ -171,6 +173,7 @@ class ExecutedPage:
     checks: int
     cached: bool = False
     claims: list[str] = field(default_factory=list)
+    executed_on: str = ""  # ISO date of the run that produced the outputs
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -180,6 +183,7 @@ class ExecutedPage:
             "seconds": self.seconds,
             "checks": self.checks,
             "claims": self.claims,
+            "executed_on": self.executed_on,
             "notebook": self.notebook,
         }
 
@@ -206,6 +210,7 @@ def load_cached(path: Path, lang: str) -> ExecutedPage | None:
         seconds=data["seconds"],
         checks=data["checks"],
         claims=data.get("claims", []),
+        executed_on=data.get("executed_on", ""),
         cached=True,
     )
 
@@ -249,12 +254,11 @@ def _failure(
     return PageError(path, line, message)
 
 
-def _kernel_env(lang: str) -> dict[str, str]:
+def _kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "PYTHONHASHSEED": "0",
-            "DLREF_LANG": lang,
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "PYTHONPATH": os.pathsep.join(
                 [str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])]
@@ -273,6 +277,7 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
     """
     if use_cache and (hit := load_cached(path, lang)) is not None:
         return hit
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -281,17 +286,30 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
     if notebook is None:
         raise ValueError(f"{display_path(path)} is not a notebook page")
     key = cache_key(path, lang)
+    # A fresh kernel in an empty folder: exactly what a reader who downloads the
+    # notebook gets, so a page cannot lean on files of this repository.
+    workdir = tempfile.TemporaryDirectory(prefix=f"dlref-{lang}-{slug_of(path)}-")
+    sockets = tempfile.TemporaryDirectory(prefix="dlref-kernel-")
+    # IPC sockets: the kernel is local, and TCP makes it warn about encryption.
+    manager = KernelManager(
+        kernel_name="python3", transport="ipc", ip=os.path.join(sockets.name, "kernel")
+    )
     client = NotebookClient(
         notebook,
+        km=manager,
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
         allow_errors=False,
-        resources={"metadata": {"path": str(REPO)}},
+        resources={"metadata": {"path": workdir.name}},
     )
     started = time.perf_counter()
     try:
-        with _environment(_kernel_env(lang)):
-            client.execute()
+        with workdir, sockets, _environment(_kernel_env()):
+            try:
+                client.execute()
+            finally:  # nbclient leaves a kernel it was handed running
+                if manager.has_kernel:
+                    manager.shutdown_kernel(now=True)
     except CellExecutionError as err:
         index = next(
             (
@@ -341,6 +359,7 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
         seconds=round(seconds, 2),
         checks=len(claims),
         claims=claims,
+        executed_on=date.today().isoformat(),
     )
     _store(page)
     return page

@@ -329,6 +329,24 @@ def test_state_dict_round_trip(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(FULL_STATE))
+def test_lr_scheduler_drives_both_alike(name: str) -> None:
+    kwargs = FULL_STATE[name]
+    ours_p, theirs_p = fresh_params(), fresh_params()
+    ours, theirs = make(OURS[name], ours_p, kwargs), make(TORCH[name], theirs_p, kwargs)
+    schedulers = [
+        torch.optim.lr_scheduler.StepLR(o, step_size=5, gamma=0.5) for o in (ours, theirs)
+    ]
+    for _ in range(20):
+        one_step(ours, ours_p, False)
+        one_step(theirs, theirs_p, False)
+        for scheduler in schedulers:
+            scheduler.step()
+    assert ours.param_groups[1]["lr"] == kwargs["lr"] / 2 * 0.5**4
+    for a, b in zip(ours_p, theirs_p, strict=True):
+        assert_close(a, b, atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("name", list(FULL_STATE))
 def test_closure(name: str) -> None:
     kwargs = FULL_STATE[name]
     ours_p, theirs_p = fresh_params(), fresh_params()

@@ -210,6 +210,8 @@ class RMSprop(Optimizer):
     starting from :math:`v_0 = \bar g_0 = b_0 = 0`, with smoothing constant :math:`\alpha`
     and momentum :math:`\mu`. :math:`\epsilon` is added outside the square root, and there
     is no bias correction: the first steps are large, since :math:`v_1 = (1-\alpha)g_1^2`.
+    As in torch, :math:`v_t - \bar g_t^{\,2}` is not clamped at 0: under a constant
+    gradient it falls to rounding noise, can go negative, and the update becomes NaN.
     """
 
     def __init__(

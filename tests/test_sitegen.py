@@ -1,0 +1,175 @@
+"""The build machinery: what invalidates the cache, and how failures are reported."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen import execute as ex
+from sitegen.render import render
+
+FRONT = textwrap.dedent(
+    """\
+    ---
+    jupyter:
+      jupytext:
+        text_representation:
+          extension: .md
+          format_name: markdown
+      kernelspec:
+        display_name: Python 3
+        language: python
+        name: python3
+    ---
+
+    """
+)
+
+
+def page(tmp_path: Path, body: str, name: str = "probe.md") -> Path:
+    path = tmp_path / name
+    path.write_text(FRONT + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def library_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    copy = tmp_path / "dlref"
+    shutil.copytree(ex.LIBRARY, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(ex, "LIBRARY", copy)
+    monkeypatch.setattr(ex, "REPO", tmp_path)
+    yield copy
+
+
+def test_dependencies_follow_imports_only() -> None:
+    deps = {p.name for p in ex.library_dependencies("from dlref import conv\nimport torch")}
+    assert {"conv.py", "__init__.py", "checks.py", "runtime.py"} <= deps
+    assert "optim.py" not in deps and "plot.py" not in deps
+    assert ex.library_dependencies("import torch") == []
+    assert "conv.py" in {p.name for p in ex.library_dependencies("import dlref.conv as c")}
+
+
+def test_key_changes_with_the_page_and_its_library_only(tmp_path: Path, library_copy: Path) -> None:
+    path = page(tmp_path, "# T\n\n```python\nfrom dlref import conv\n```\n")
+    before = ex.cache_key(path, "en")
+    (library_copy / "optim.py").write_text("# unrelated change\n", encoding="utf-8")
+    assert ex.cache_key(path, "en") == before, "a module the page does not import changed"
+    (library_copy / "conv.py").write_text("# changed\n", encoding="utf-8")
+    assert ex.cache_key(path, "en") != before, "a module the page imports changed"
+    changed = ex.cache_key(path, "en")
+    path.write_text(path.read_text(encoding="utf-8") + "\nMore prose.\n", encoding="utf-8")
+    assert ex.cache_key(path, "en") != changed
+    assert ex.cache_key(path, "zh") != ex.cache_key(path, "en")
+
+
+def test_key_changes_with_pinned_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = page(tmp_path, "# T\n")
+    before = ex.cache_key(path, "en")
+    pins = tmp_path / "site.txt"
+    pins.write_text("torch==0.0.0\n", encoding="utf-8")
+    monkeypatch.setattr(ex, "REQUIREMENTS", pins)
+    ex.environment_fingerprint.cache_clear()
+    try:
+        assert ex.cache_key(path, "en") != before
+    finally:
+        ex.environment_fingerprint.cache_clear()
+
+
+def test_false_claim_names_file_line_and_claim(tmp_path: Path) -> None:
+    path = page(
+        tmp_path,
+        """\
+        # A page with a false claim
+
+        ```python
+        from dlref import check
+        x = 2 + 2
+        check("two and two make five", x == 5)
+        ```
+        """,
+    )
+    with pytest.raises(ex.PageError) as info:
+        ex.execute(path, "en", use_cache=False)
+    message = str(info.value)
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "make five" in t)
+    assert f"probe.md:{line}:" in message
+    assert "ClaimError: claim failed: two and two make five" in message
+
+
+def test_stderr_and_missing_alt_fail_and_checks_are_counted(tmp_path: Path) -> None:
+    noisy = page(tmp_path, "# N\n\n```python\nimport warnings\nwarnings.warn('careful')\n```\n")
+    with pytest.raises(ex.PageError, match="wrote to stderr: .*careful"):
+        ex.execute(noisy, "en", use_cache=False)
+    blind = page(
+        tmp_path,
+        "# B\n\n```python\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()\n```\n",
+        name="blind.md",
+    )
+    with pytest.raises(ex.PageError, match="no alt text"):
+        ex.execute(blind, "en", use_cache=False)
+
+
+def test_render_turns_outputs_into_material_markdown() -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": "# Title"},
+            {
+                "cell_type": "code",
+                "source": "print('```')",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": "```\n"},
+                    {
+                        "output_type": "display_data",
+                        "data": {ex.CHECK_MIME: {"claim": "a <b> claim", "detail": ""}},
+                        "metadata": {},
+                    },
+                    {
+                        "output_type": "display_data",
+                        "data": {"image/png": "aGVsbG8="},
+                        "metadata": {"image/png": {"alt": "a [plot]"}},
+                    },
+                ],
+            },
+        ]
+    }
+    out = render(notebook, "demo", "zh")
+    assert "````{.text .dlref-output}\n```\n````" in out.markdown  # fence longer than content
+    assert "已验证</span> a &lt;b&gt; claim" in out.markdown
+    assert "![a (plot)](demo-1.png)" in out.markdown
+    assert out.figures == {"demo-1.png": b"hello"}
+
+
+def test_a_failing_page_fails_the_mkdocs_build_with_its_location(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    bad = page(docs, "# Bad\n\n```python\nx = 1\nraise ValueError('snippet broke')\n```\n", "bad.md")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        textwrap.dedent(
+            f"""\
+            site_name: failing
+            docs_dir: {docs}
+            site_dir: {tmp_path / "site"}
+            theme: {{name: material, language: en, custom_dir: {ex.REPO / "overrides"}}}
+            hooks: [{ex.REPO / "sitegen" / "hooks.py"}]
+            nav: [bad.md]
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode != 0
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "snippet broke" in t)
+    assert f"{bad}:{line}: ValueError: snippet broke" in result.stdout + result.stderr
