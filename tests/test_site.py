@@ -1,0 +1,131 @@
+"""The built site (site/): links, anchors, languages, offline, figures, notebooks, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sitegen import execute as ex
+from tests.sitecheck import SITE, html_files, is_external, parse, resolve
+
+pytestmark = pytest.mark.site
+
+MAX_PAGE_BYTES = 100_000  # a chapter's HTML, figures aside
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built_site() -> None:
+    if not (SITE / "index.html").exists() or not (SITE / "zh" / "index.html").exists():
+        pytest.fail("site/ is not built: run `make site` first")
+
+
+def test_every_internal_link_and_anchor_resolves() -> None:
+    broken = []
+    for page in html_files():
+        for href in parse(page).anchors:
+            if is_external(href) or href.startswith(("mailto:", "javascript:")):
+                continue
+            target, fragment = resolve(page, href)
+            assert target is not None
+            if not target.exists():
+                broken.append(f"{page.relative_to(SITE)}: {href} (no {target.relative_to(SITE)})")
+            elif fragment and target.suffix == ".html" and fragment not in parse(target).ids:
+                broken.append(f"{page.relative_to(SITE)}: {href} (no #{fragment})")
+    assert not broken, "broken links:\n" + "\n".join(broken[:40])
+
+
+def test_nothing_is_requested_from_another_host() -> None:
+    for page in html_files():
+        for src in parse(page).resources:
+            assert not is_external(src), f"{page.relative_to(SITE)} loads {src}"
+            target, _ = resolve(page, src)
+            assert target is not None and target.exists(), f"{page.relative_to(SITE)}: {src}"
+
+
+def test_every_page_declares_its_language() -> None:
+    for page in html_files():
+        expected = "zh" if page.relative_to(SITE).parts[0] == "zh" else "en"
+        assert parse(page).lang == expected, page.relative_to(SITE)
+
+
+def test_every_figure_has_alt_text() -> None:
+    for page in html_files():
+        for src, alt in parse(page).images:
+            assert alt and alt.strip(), f"{page.relative_to(SITE)}: <img src={src}> has no alt"
+
+
+def test_language_switcher_stays_on_the_same_page() -> None:
+    checked = 0
+    for page in html_files():
+        rel = page.relative_to(SITE)
+        if rel.name == "404.html":
+            continue
+        in_zh = rel.parts[0] == "zh"
+        same = rel.relative_to("zh") if in_zh else rel
+        switcher = parse(page).switcher
+        assert set(switcher) == {"en", "zh"}, rel
+        for lang, href in switcher.items():
+            target, _ = resolve(page, href)
+            expected = SITE / same if lang == "en" else SITE / "zh" / same
+            assert target == expected, f"{rel}: {lang} link {href} -> {target}"
+        checked += 1
+    assert checked >= 4
+
+
+def test_chapter_pages_are_light() -> None:
+    sizes = {p: p.stat().st_size for p in html_files()}
+    heavy = {str(p.relative_to(SITE)): s for p, s in sizes.items() if s > MAX_PAGE_BYTES}
+    assert not heavy, f"pages over {MAX_PAGE_BYTES} bytes: {heavy}"
+
+
+def test_verification_report_covers_every_page_in_both_languages() -> None:
+    report = json.loads((SITE / "verification.json").read_text(encoding="utf-8"))
+    assert report["torch"] and report["device"]
+    listed = {(p["lang"], p["page"]) for p in report["pages"]}
+    expected = {(lang, ex.slug_of(path)) for lang in ex.LANGS for path in ex.pages(lang)}
+    assert listed == expected
+    for entry in report["pages"]:
+        where = f"{entry['lang']}/{entry['page']}"
+        assert entry["status"] == "verified" and entry["failed"] == 0, where
+        assert entry["checks"] >= 3, f"{where} verifies only {entry['checks']} claims"
+        assert isinstance(entry["seconds"], float), where
+
+
+def test_downloadable_notebooks_are_the_executed_pages() -> None:
+    for lang in ex.LANGS:
+        root = SITE if lang == "en" else SITE / "zh"
+        for path in ex.pages(lang):
+            file = root / "notebooks" / f"{ex.slug_of(path)}.ipynb"
+            notebook = nbformat.read(file, as_version=4)
+            nbformat.validate(notebook)
+            source = ex.read_notebook(path)
+            assert source is not None
+            expected = [c.source for c in source.cells if c.cell_type == "code"]
+            code = [c for c in notebook.cells if c.cell_type == "code"]
+            assert [c.source for c in code] == expected, file
+            assert all(o.output_type != "error" for c in code for o in c.outputs), file
+            assert any(c.outputs for c in code), f"{file} was never executed"
+
+
+def test_search_indexes_exist_and_chinese_is_segmented() -> None:
+    en = json.loads((SITE / "search" / "search_index.json").read_text(encoding="utf-8"))
+    zh = json.loads((SITE / "zh" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert en["config"]["lang"] == ["en"] and zh["config"]["lang"] == ["zh"]
+    separator = zh["config"]["separator"]  # a regular expression: "\\u200b" or the character
+    assert "\\u200b" in separator or "\u200b" in separator
+    assert any("\u200b" in doc["text"] for doc in zh["docs"]), "jieba did not segment Chinese"
+
+
+def test_chapter_stamp_and_math_markup_present() -> None:
+    for lang in ex.LANGS:
+        root = SITE if lang == "en" else SITE / "zh"
+        for path in ex.pages(lang):
+            html = (root / ex.slug_of(path) / "index.html").read_text(encoding="utf-8")
+            assert 'class="dlref-stamp"' in html, f"{lang}/{ex.slug_of(path)} has no stamp"
+
+
+def _is_page(path: Path) -> bool:
+    return path.suffix == ".html"
