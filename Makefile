@@ -37,12 +37,15 @@ system-deps:
 execute: setup system-deps
 	$(PY) -m sitegen --jobs 2
 
-# Both languages, built in parallel from the executed pages: English in site/, Chinese in site/zh/.
+# Both languages, built in parallel from the executed pages, each into its own
+# folder (a build cleans its folder), then assembled: English in site/, Chinese in site/zh/.
 site: execute
-	rm -rf site
-	$(PY) -m mkdocs build --dirty -q -f mkdocs.yml & en=$$!; \
-	$(PY) -m mkdocs build --dirty -q -f mkdocs.zh.yml & zh=$$!; \
-	wait $$en && wait $$zh
+	rm -rf .cache/build site
+	$(PY) -m mkdocs build -q -f mkdocs.yml -d .cache/build/en & en=$$!; \
+	$(PY) -m mkdocs build -q -f mkdocs.zh.yml -d .cache/build/zh & zh=$$!; \
+	wait $$en; en_status=$$?; wait $$zh; zh_status=$$?; \
+	test $$en_status -eq 0 && test $$zh_status -eq 0
+	mv .cache/build/en site && mv .cache/build/zh site/zh
 	@echo "site built: site/ (English), site/zh/ (Chinese)"
 
 serve: site

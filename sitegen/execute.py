@@ -56,7 +56,7 @@ def display_path(path: Path) -> str:
 
 def read_notebook(path: Path) -> nbformat.NotebookNode | None:
     """The page as a notebook, or None when it is a plain Markdown page."""
-    notebook = jupytext.read(path, fmt="md")
+    notebook = jupytext.read(path, fmt="md:markdown")
     kernelspec = notebook.get("metadata", {}).get("kernelspec") or {}
     if kernelspec.get("language") != "python":
         return None
