@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps execute site serve test lint unit site-test bench clean
+.PHONY: setup system-deps execute site html serve test lint unit site-test bench clean
 
 setup: $(VENV)/.installed $(KATEX)/katex.min.js
 
@@ -40,6 +40,9 @@ execute: setup system-deps
 # Both languages, built in parallel from the executed pages, each into its own
 # folder (a build cleans its folder), then assembled: English in site/, Chinese in site/zh/.
 site: execute
+	@$(MAKE) --no-print-directory html
+
+html: setup
 	rm -rf .cache/build site
 	$(PY) -m mkdocs build -q -f mkdocs.yml -d .cache/build/en & en=$$!; \
 	$(PY) -m mkdocs build -q -f mkdocs.zh.yml -d .cache/build/zh & zh=$$!; \

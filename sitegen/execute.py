@@ -37,6 +37,7 @@ LANGS = ("en", "zh")
 EXECUTOR_VERSION = "4"
 CHECK_MIME = "application/vnd.dlref.check+json"
 CELL_TIMEOUT_S = 300
+KEEP_VERSIONS = 3  # cached results kept per page and language
 
 
 class PageError(Exception):
@@ -218,7 +219,9 @@ def load_cached(path: Path, lang: str) -> ExecutedPage | None:
 def _store(page: ExecutedPage) -> None:
     folder = CACHE / page.lang
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f"{page.slug}.*.json"):
+    # Keep the newest few versions of a page (undoing an edit is then free), no more.
+    versions = sorted(folder.glob(f"{page.slug}.*.json"), key=lambda p: p.stat().st_mtime)
+    for stale in versions[: max(0, len(versions) - (KEEP_VERSIONS - 1))]:
         stale.unlink()
     _cache_file(page.lang, page.slug, page.key).write_text(
         json.dumps(page.to_json(), ensure_ascii=False), encoding="utf-8"
