@@ -70,9 +70,7 @@ def resolve(page: Path, href: str) -> tuple[Path | None, str]:
     if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
         return None, ""
     target = SITE / unquote(parts.path).lstrip("/")
-    if parts.path.endswith("/"):
-        target = target / "index.html"
-    elif not target.exists() and (target / "index.html").exists():
+    if parts.path.endswith("/") or (not target.exists() and (target / "index.html").exists()):
         target = target / "index.html"
     return target, unquote(parts.fragment)
 

@@ -96,7 +96,10 @@ def test_every_page_loads_cleanly(server: str, browser: Any) -> None:
     problems: list[str] = []
     page = browser.new_page()
     current = {"url": ""}
-    page.on("console", lambda m: m.type == "error" and problems.append(f"{current['url']}: console: {m.text}"))
+    page.on(
+        "console",
+        lambda m: m.type == "error" and problems.append(f"{current['url']}: console: {m.text}"),
+    )
     page.on("pageerror", lambda e: problems.append(f"{current['url']}: page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"{current['url']}: failed: {r.url}"))
 

@@ -58,7 +58,9 @@ def test_same_code_in_the_same_order(page: str) -> None:
     en, zh = _code_cells(EN / page), _code_cells(ZH / page)
     assert len(en) == len(zh), f"{page}: {len(en)} code cells in en, {len(zh)} in zh"
     for i, (a, b) in enumerate(zip(en, zh, strict=True), start=1):
-        assert code_shape(a) == code_shape(b), f"{page}: code cell {i} differs beyond comments/strings"
+        assert code_shape(a) == code_shape(b), (
+            f"{page}: code cell {i} differs beyond comments/strings"
+        )
 
 
 @pytest.mark.parametrize("page", PAGES)

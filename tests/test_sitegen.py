@@ -105,7 +105,7 @@ def test_false_claim_names_file_line_and_claim(tmp_path: Path) -> None:
 
 def test_stderr_and_missing_alt_fail_and_checks_are_counted(tmp_path: Path) -> None:
     noisy = page(tmp_path, "# N\n\n```python\nimport warnings\nwarnings.warn('careful')\n```\n")
-    with pytest.raises(ex.PageError, match="wrote to stderr: .*careful"):
+    with pytest.raises(ex.PageError, match=r"wrote to stderr: .*careful"):
         ex.execute(noisy, "en", use_cache=False)
     blind = page(
         tmp_path,
@@ -149,7 +149,9 @@ def test_render_turns_outputs_into_material_markdown() -> None:
 def test_a_failing_page_fails_the_mkdocs_build_with_its_location(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    bad = page(docs, "# Bad\n\n```python\nx = 1\nraise ValueError('snippet broke')\n```\n", "bad.md")
+    bad = page(
+        docs, "# Bad\n\n```python\nx = 1\nraise ValueError('snippet broke')\n```\n", "bad.md"
+    )
     config = tmp_path / "mkdocs.yml"
     config.write_text(
         textwrap.dedent(
@@ -173,3 +175,25 @@ def test_a_failing_page_fails_the_mkdocs_build_with_its_location(tmp_path: Path)
     assert result.returncode != 0
     line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "snippet broke" in t)
     assert f"{bad}:{line}: ValueError: snippet broke" in result.stdout + result.stderr
+
+
+def test_plain_script_runner_sees_the_same_cells_as_the_notebook() -> None:
+    from sitegen import script
+
+    for lang in ex.LANGS:
+        for path in ex.pages(lang):
+            notebook = ex.read_notebook(path)
+            assert notebook is not None
+            cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+            found = [m.group(1).rstrip("\n") for m in script.FENCE.finditer(path.read_text())]
+            assert found == cells, path
+
+
+def test_plain_script_runner_runs_a_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import script
+
+    body = "# S\n\n```python\nfrom dlref import check\ncheck('one is one', 1 == 1)\n```\n"
+    path = page(tmp_path, body)
+    monkeypatch.setattr(script, "REPO", tmp_path)  # names in the script are relative to REPO
+    _, _, checks, error = script.run_page(path)
+    assert (checks, error) == (1, "")
