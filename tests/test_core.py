@@ -54,6 +54,8 @@ def test_check_close_says_by_how_much(capsys: pytest.CaptureFixture[str]) -> Non
         dlref.check_close("shapes", torch.zeros(2), torch.zeros(3))
     with pytest.raises(dlref.ClaimError):
         dlref.check_close("nan is never close", float("nan"), 0.0)
+    w = torch.ones(2, requires_grad=True)
+    dlref.check_close("works on tensors that require grad", w * 2, torch.full((2,), 2.0))
 
 
 def test_markdown_table() -> None:

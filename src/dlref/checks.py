@@ -77,8 +77,9 @@ def check_close(
     The failure message carries the largest difference, so a broken claim says
     by how much it broke.
     """
-    a = torch.as_tensor(actual, dtype=torch.float64).cpu()
-    e = torch.as_tensor(expected, dtype=torch.float64).cpu()
+    # detach: a claim about values, not a step of a computation graph
+    a = torch.as_tensor(actual).detach().to("cpu", torch.float64)
+    e = torch.as_tensor(expected).detach().to("cpu", torch.float64)
     if a.shape != e.shape:
         raise ClaimError(
             f"claim failed: {claim} (shapes differ: {tuple(a.shape)} vs {tuple(e.shape)})"
