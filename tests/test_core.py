@@ -54,6 +54,8 @@ def test_check_close_says_by_how_much(capsys: pytest.CaptureFixture[str]) -> Non
         dlref.check_close("shapes", torch.zeros(2), torch.zeros(3))
     with pytest.raises(dlref.ClaimError):
         dlref.check_close("nan is never close", float("nan"), 0.0)
+    third = 1 / 3  # not representable in float32: a float32 detour would lose it
+    dlref.check_close("python floats keep float64 precision", third, 0.3333333333333333, rtol=1e-15)
     w = torch.ones(2, requires_grad=True)
     dlref.check_close("works on tensors that require grad", w * 2, torch.full((2,), 2.0))
 

@@ -64,6 +64,14 @@ def check(claim: str, condition: Any, detail: str = "") -> None:
     _report(claim, detail)
 
 
+def _float64(value: Any) -> torch.Tensor:
+    """A float64 CPU copy; Python numbers go straight to float64 (not via float32)."""
+    if isinstance(value, torch.Tensor):
+        # detach: a claim is about values, not a step of a computation graph
+        return value.detach().to("cpu", torch.float64)
+    return torch.as_tensor(value, dtype=torch.float64)
+
+
 def check_close(
     claim: str,
     actual: float | torch.Tensor,
@@ -77,9 +85,7 @@ def check_close(
     The failure message carries the largest difference, so a broken claim says
     by how much it broke.
     """
-    # detach: a claim about values, not a step of a computation graph
-    a = torch.as_tensor(actual).detach().to("cpu", torch.float64)
-    e = torch.as_tensor(expected).detach().to("cpu", torch.float64)
+    a, e = _float64(actual), _float64(expected)
     if a.shape != e.shape:
         raise ClaimError(
             f"claim failed: {claim} (shapes differ: {tuple(a.shape)} vs {tuple(e.shape)})"
