@@ -43,8 +43,13 @@ def d_tanh(z: Tensor) -> Tensor:
 
 
 def relu(z: Tensor) -> Tensor:
-    """ReLU(z) = max(0, z)."""
-    return torch.clamp(z, min=0)
+    """ReLU(z) = max(0, z).
+
+    Written with ``torch.relu`` so that autograd through it gives 0 at z = 0, as
+    :func:`d_relu` does. (``torch.clamp(z, min=0)`` computes the same values but
+    its autograd gives 1 at z = 0, and ``torch.maximum(z, 0)`` gives 1/2.)
+    """
+    return torch.relu(z)
 
 
 def d_relu(z: Tensor) -> Tensor:
@@ -107,6 +112,21 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 """Every activation of this module by name, in the order the site presents them."""
+
+
+def dead_units(pre_activations: Tensor) -> Tensor:
+    """Which ReLU units are dead on a data set: a boolean mask over the last dimension.
+
+    ``pre_activations`` has shape ``(n_inputs, n_units)``, with ``z[i, j] = w_j · x_i + b_j``.
+    Unit ``j`` is dead when ``z[i, j] <= 0`` for every input ``i``: its ReLU output
+    is 0 on all of them, and so is ReLU'(z) (0 at z = 0 too, as in autograd), so
+    no gradient reaches ``w_j`` or ``b_j`` from this data and gradient descent
+    never changes them again.
+    """
+    if pre_activations.dim() != 2:
+        shape = tuple(pre_activations.shape)
+        raise ValueError(f"pre_activations must have shape (n_inputs, n_units), got {shape}")
+    return (pre_activations <= 0).all(dim=0)
 
 
 def autograd_derivative(fn: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
