@@ -128,6 +128,7 @@ def environment_fingerprint() -> str:
         f"python={sys.version_info[:3]}",
         f"torch={importlib.metadata.version('torch')}",
         f"device={device_name()}",
+        f"threads={os.environ.get('OMP_NUM_THREADS', '1')}",
         REQUIREMENTS.read_text(encoding="utf-8") if REQUIREMENTS.exists() else "",
     ]
     return "\n".join(parts)
@@ -262,6 +263,10 @@ def _kernel_env() -> dict[str, str]:
     env.update(
         {
             "PYTHONHASHSEED": "0",
+            # One thread per kernel: pages run two at a time on two cores, and a
+            # fixed thread count keeps float reductions (and so outputs) repeatable.
+            "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "1"),
+            "MKL_NUM_THREADS": env.get("MKL_NUM_THREADS", "1"),
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "PYTHONPATH": os.pathsep.join(
                 [str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])]

@@ -95,4 +95,4 @@ def check_close(
     worst = float(diff.max()) if diff.numel() else 0.0
     if not ok or math.isnan(worst):
         raise ClaimError(f"claim failed: {claim} (largest difference {worst:.3g})")
-    check(claim, True, detail=f"largest difference {worst:.1e}")
+    check(claim, True, detail=f"max |Δ| = {worst:.1e}")

@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from torch import nn
+import torch
+from torch import Tensor, nn
 
 Size: TypeAlias = int | tuple[int, ...]
 Padding: TypeAlias = int | tuple[int, ...] | Literal["same", "valid"]
@@ -352,3 +353,110 @@ def summary(
         params = sum(p.numel() for p in layer.parameters())
         rows.append(LayerShape(i, type(layer).__name__, shape, params))
     return rows
+
+
+# --- a reference convolution --------------------------------------------------------
+
+# Imported here, beside the only code that needs tensors, so that this section can be
+# read (and appended) as one piece.
+
+
+def _pair(value: object, name: str) -> tuple[int, int]:
+    """``value`` as ``(height, width)``: an int is used for both."""
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return value[0], value[1]
+    raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def conv2d_reference(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | Literal["same", "valid"] = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """What ``torch.nn.functional.conv2d`` computes, written as a sum over kernel positions.
+
+    ``x`` has shape ``(N, C_in, H, W)`` (or ``(C_in, H, W)``), ``weight`` has shape
+    ``(C_out, C_in / G, K_h, K_w)`` with ``G = groups``, ``bias`` shape ``(C_out,)``.
+    Let ``x_p`` be ``x`` with ``P_h`` zero rows added at the top and at the bottom
+    and ``P_w`` zero columns at the left and at the right. Then::
+
+        y[n, o, i, j] = b[o] + sum_{c < C_in/G} sum_{u < K_h} sum_{v < K_w}
+                        weight[o, c, u, v] * x_p[n, g·C_in/G + c, i·S_h + u·D_h, j·S_w + v·D_w]
+
+    where ``g = o // (C_out / G)`` is the group of output channel ``o``: each output
+    channel sees only the ``C_in / G`` input channels of its group. The kernel is
+    *not* flipped, so this is a cross-correlation, exactly like PyTorch's
+    "convolution". Output sizes are ``floor((H + 2P_h - D_h(K_h - 1) - 1) / S_h) + 1``
+    (and the same for the width).
+
+    ``padding="valid"`` means no padding; ``padding="same"`` (stride 1 only) pads a
+    total of ``D(K - 1)`` per dimension, half of it before and the rest (one more
+    when it is odd) after, as PyTorch does. The loop runs over the ``K_h·K_w``
+    kernel positions; each step adds one shifted, strided view of the input,
+    weighted by one column of the kernel, to every output position at once.
+    """
+    unbatched = x.dim() == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    _require(x.dim() == 4, f"x must have shape (N, C, H, W) or (C, H, W), got {tuple(x.shape)}")
+    _require(weight.dim() == 4, f"weight must have 4 dimensions, got {tuple(weight.shape)}")
+    n, c_in, h, w = x.shape
+    c_out, c_group, k_h, k_w = weight.shape
+    _require(groups >= 1, f"groups must be positive, got {groups}")
+    _require(
+        c_out % groups == 0,
+        f"out_channels={c_out} (weight.shape[0]) must be divisible by groups={groups}",
+    )
+    _require(
+        c_group * groups == c_in,
+        f"weight of shape {tuple(weight.shape)} with groups={groups} expects input with "
+        f"{c_group * groups} channels, but got {c_in} channels",
+    )
+    _require(
+        bias is None or tuple(bias.shape) == (c_out,),
+        f"bias must have shape ({c_out},), got {None if bias is None else tuple(bias.shape)}",
+    )
+    s_h, s_w = _pair(stride, "stride")
+    d_h, d_w = _pair(dilation, "dilation")
+    _require(min(s_h, s_w) > 0, f"stride must be positive, got {stride}")
+    _require(min(d_h, d_w) > 0, f"dilation must be positive, got {dilation}")
+    if padding == "valid":
+        top = bottom = left = right = 0
+    elif padding == "same":
+        _require((s_h, s_w) == (1, 1), f"padding='same' needs stride 1, got stride={stride}")
+        total_h, total_w = d_h * (k_h - 1), d_w * (k_w - 1)
+        top, left = total_h // 2, total_w // 2
+        bottom, right = total_h - top, total_w - left
+    else:
+        top, left = _pair(padding, "padding")
+        bottom, right = top, left
+        _require(min(top, left) >= 0, f"padding must be non-negative, got {padding}")
+    x_p = x.new_zeros(n, c_in, h + top + bottom, w + left + right)
+    x_p[:, :, top : top + h, left : left + w] = x
+    out_h = (x_p.shape[2] - d_h * (k_h - 1) - 1) // s_h + 1
+    out_w = (x_p.shape[3] - d_w * (k_w - 1) - 1) // s_w + 1
+    _require(
+        min(out_h, out_w) >= 1,
+        f"kernel ({k_h}, {k_w}) with dilation {dilation} is larger than the padded input "
+        f"({x_p.shape[2]}, {x_p.shape[3]})",
+    )
+    # Split the channels into groups: x_g[n, g, c] and w_g[g, o, c] with o, c within group g.
+    x_g = x_p.reshape(n, groups, c_group, *x_p.shape[2:])
+    w_g = weight.reshape(groups, c_out // groups, c_group, k_h, k_w)
+    y = x.new_zeros(n, groups, c_out // groups, out_h, out_w)
+    for u in range(k_h):
+        for v in range(k_w):
+            rows = slice(u * d_h, u * d_h + s_h * (out_h - 1) + 1, s_h)
+            cols = slice(v * d_w, v * d_w + s_w * (out_w - 1) + 1, s_w)
+            patch = x_g[:, :, :, rows, cols]  # (N, G, C_in/G, out_h, out_w)
+            y = y + torch.einsum("ngchw,goc->ngohw", patch, w_g[:, :, :, u, v])
+    y = y.reshape(n, c_out, out_h, out_w)
+    if bias is not None:
+        y = y + bias.reshape(1, c_out, 1, 1)
+    return y.squeeze(0) if unbatched else y
