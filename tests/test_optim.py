@@ -393,3 +393,10 @@ def test_does_not_call_torch_update_code(name: str, monkeypatch: pytest.MonkeyPa
         one_step(opt, params, False)
     with pytest.raises(AssertionError, match="update code"):  # the patch does bite torch
         one_step(make(TORCH[name], params, FULL_STATE[name]), params, False)
+
+
+def test_sparse_or_complex_parameters_are_refused_with_a_type_error() -> None:
+    p = torch.nn.Parameter(torch.zeros(2, dtype=torch.complex64))
+    p.grad = torch.ones(2, dtype=torch.complex64)
+    with pytest.raises(TypeError, match="complex"):
+        optim.SGD([p], lr=0.1).step()

@@ -50,7 +50,10 @@ def _grads(group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor]]:
         if p.grad is None:
             continue
         if p.grad.is_sparse or p.is_complex():
-            raise NotImplementedError("dlref.optim handles dense real parameters only")
+            raise TypeError(
+                "dlref.optim handles dense real parameters only (this one is "
+                f"{'sparse' if p.grad.is_sparse else 'complex'}); use torch.optim for it"
+            )
         yield p, (-p.grad if group["maximize"] else p.grad)
 
 
