@@ -1,0 +1,155 @@
+"""Look inside a network: per-layer gradient norms and activation statistics.
+
+For a stack of layers `h_l = f_l(h_{l-1})` the chain rule gives the gradient
+that reaches layer `l` from the loss as a product of Jacobians,
+
+    ∂L/∂h_l = ∂L/∂h_L · ∂h_L/∂h_{L-1} ⋯ ∂h_{l+1}/∂h_l,
+
+so its norm shrinks or grows geometrically with the number of factors. The
+probes measure it layer by layer: [gradient_norms][dlref.probes.gradient_norms]
+gives ‖∂L/∂z_l‖ (the gradient with respect to each layer's output) and
+‖∂L/∂W_l‖ (what each layer's update is made of), and
+[activation_stats][dlref.probes.activation_stats] gives the mean and standard
+deviations of every layer's output on a batch.
+
+Layers are the modules of one type (`nn.Linear` unless told otherwise), in the
+order `model.modules()` yields them: registration order, which for an
+`nn.Sequential` is input to output. Hooks that a probe installs are removed
+before it returns, even when the forward pass raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+
+def layers_of(model: nn.Module, layer_type: type[nn.Module] = nn.Linear) -> list[nn.Module]:
+    """The modules of `model` that are instances of `layer_type`, input to output."""
+    found = [m for m in model.modules() if isinstance(m, layer_type)]
+    if not found:
+        raise ValueError(f"the model has no {layer_type.__name__} layer to probe")
+    return found
+
+
+@dataclass(frozen=True)
+class GradientNorms:
+    """Per-layer gradient norms of one backward pass, layer 1 (next to the input) first."""
+
+    output: list[float]
+    """‖∂L/∂z_l‖_F: the gradient with respect to the layer's output tensor, over the
+    whole batch (the backpropagated signal)."""
+    weight: list[float]
+    """‖∂L/∂W_l‖_F: the gradient of the layer's `weight` parameter (what an optimiser's
+    update is made of)."""
+
+
+def gradient_norms(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    *,
+    layer_type: type[nn.Module] = nn.Linear,
+) -> GradientNorms:
+    """Frobenius norms of the gradients at each layer for one batch, input to output.
+
+    Runs `loss_fn(model(x), y).backward()` once, in the model's current mode,
+    after `model.zero_grad(set_to_none=True)`; the parameters' `.grad` hold
+    this batch's gradients afterwards. The gradients with respect to the layers'
+    outputs are captured by forward hooks that register tensor hooks; the forward
+    hooks are removed before the backward pass (also when the forward pass raises).
+
+    Args:
+        layer_type: which modules count as layers; each needs a `weight` parameter.
+    """
+    layers = layers_of(model, layer_type)
+    captured: dict[int, Tensor] = {}
+
+    def capture(index: int) -> Callable[[nn.Module, tuple[Tensor, ...], Tensor], None]:
+        def hook(_module: nn.Module, _inputs: tuple[Tensor, ...], output: Tensor) -> None:
+            def keep(grad: Tensor) -> None:
+                captured[index] = grad.detach()
+
+            output.register_hook(keep)
+
+        return hook
+
+    model.zero_grad(set_to_none=True)
+    handles = [m.register_forward_hook(capture(i)) for i, m in enumerate(layers)]
+    try:
+        loss = loss_fn(model(x), y)
+    finally:
+        for handle in handles:
+            handle.remove()
+    loss.backward()
+    weight_norms = []
+    for layer in layers:
+        weight = getattr(layer, "weight", None)
+        grad = weight.grad if isinstance(weight, Tensor) else None
+        if grad is None:
+            raise ValueError(f"{type(layer).__name__} has no weight gradient")
+        weight_norms.append(float(grad.norm()))
+    return GradientNorms(
+        output=[float(captured[i].norm()) for i in range(len(layers))], weight=weight_norms
+    )
+
+
+@dataclass(frozen=True)
+class ActivationStats:
+    """Statistics of one layer's output over a batch (all its entries pooled)."""
+
+    mean: float
+    """Mean of all the entries."""
+    std: float
+    """Population standard deviation of all the entries."""
+    batch_std: float
+    """How much the output depends on the input: √(mean over units of each unit's variance
+    across the batch, dimension 0). It is 0 when every input gives the same output."""
+    zero_fraction: float
+    """Fraction of entries exactly 0 (dead ReLU units, or a collapsed signal)."""
+
+
+@torch.no_grad()
+def activation_stats(
+    model: nn.Module, x: Tensor, *, layer_type: type[nn.Module] = nn.Linear
+) -> list[ActivationStats]:
+    """Mean, standard deviations and zero fraction of each layer's output on `x`.
+
+    One forward pass under `torch.no_grad()` in the model's current mode (a
+    BatchNorm layer in training mode normalises with the batch's statistics and
+    updates its running averages, as in any training-mode forward). The outputs are
+    recorded by forward hooks, removed before returning, and the statistics are
+    computed in float64. `std` pools all the entries of the output; `batch_std`
+    keeps only the spread across the batch (per unit), so a signal that no longer
+    depends on the input has a `batch_std` near 0 whatever its `std`.
+
+    With `layer_type=nn.Linear` these are the pre-activations
+    `z_l = W_l a_{l-1} + b_l` whose variance the initialisation schemes of
+    [dlref.init][] are designed to keep constant.
+    """
+    layers = layers_of(model, layer_type)
+    stats: dict[int, ActivationStats] = {}
+
+    def record(index: int) -> Callable[[nn.Module, tuple[Tensor, ...], Tensor], None]:
+        def hook(_module: nn.Module, _inputs: tuple[Tensor, ...], output: Tensor) -> None:
+            out = output.detach().double()
+            stats[index] = ActivationStats(
+                mean=float(out.mean()),
+                std=float(out.std(correction=0)),
+                batch_std=float(out.var(dim=0, correction=0).mean().sqrt()),
+                zero_fraction=float((out == 0).double().mean()),
+            )
+
+        return hook
+
+    handles = [m.register_forward_hook(record(i)) for i, m in enumerate(layers)]
+    try:
+        model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [stats[i] for i in range(len(layers))]
