@@ -24,7 +24,7 @@ from mkdocs.structure.pages import Page
 
 from sitegen import execute as ex
 from sitegen import report
-from sitegen.render import render
+from sitegen.render import render, slim_html
 
 VERIFICATION_MARKER = "<!-- dlref:verification -->"
 STAMP = {
@@ -156,3 +156,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if VERIFICATION_MARKER in markdown:
         return markdown.replace(VERIFICATION_MARKER, _verification_table(lang))
     return markdown
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    return slim_html(output)

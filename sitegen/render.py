@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +90,32 @@ def render(notebook: dict[str, Any], slug: str, lang: str) -> Rendered:
 
 def _escape_alt(alt: str) -> str:
     return alt.replace("[", "(").replace("]", ")").replace("\n", " ")
+
+
+# Pygments wraps every name, space and bracket in a <span>; in Material's palette
+# names (.n) and whitespace (.w) look exactly like unwrapped code, and punctuation
+# (.p) differs only by a lighter grey. Unwrapping them cuts a chapter's HTML by a
+# third (DESIGN.md, page weight).
+_PLAIN_TOKENS = re.compile(r'<span class="[nwp]">([^<]*)</span>')
+_VERBATIM = re.compile(r"(<pre[ >].*?</pre>|<textarea.*?</textarea>)", re.S)
+_INDENT = re.compile(r"[ \t]*\n\s*")
+
+
+# A line break in the Markdown source becomes a space in HTML, which between two
+# Chinese characters shows as a gap: Chinese sources are wrapped, so join them.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+
+
+def slim_html(html_text: str) -> str:
+    """Drop what changes nothing on screen (plain-token spans, the templates'
+    indentation) and the line breaks that would show as gaps between Chinese
+    characters; <pre> and <textarea>, where whitespace is shown, stay as they are."""
+    html_text = _PLAIN_TOKENS.sub(r"\1", html_text)
+    parts = _VERBATIM.split(html_text)
+    return "".join(
+        part
+        if part.startswith(("<pre", "<textarea"))
+        else _CJK_BREAK.sub("", _INDENT.sub("\n", part))
+        for part in parts
+    )

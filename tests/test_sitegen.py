@@ -197,3 +197,44 @@ def test_plain_script_runner_runs_a_page(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(script, "REPO", tmp_path)  # names in the script are relative to REPO
     _, _, checks, error = script.run_page(path)
     assert (checks, error) == (1, "")
+
+
+def test_slim_html_keeps_what_is_shown() -> None:
+    from html.parser import HTMLParser
+
+    from sitegen.render import slim_html
+
+    page = (
+        "<div>\n    <p>Some   <b>text</b>\n      here</p>\n"
+        '<pre><code><span class="n">x</span><span class="w"> </span>'
+        '<span class="o">=</span> <span class="p">(</span>1<span class="p">)</span>\n'
+        "    indented line\n</code></pre>\n  <textarea>\n  keep\n</textarea></div>"
+    )
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.chunks: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.chunks.append(data)
+
+    def shown(markup: str) -> str:
+        parser = Text()
+        parser.feed(markup)
+        return "".join(parser.chunks)
+
+    slim = slim_html(page)
+    assert len(slim) < len(page)
+    assert '<span class="o">=</span>' in slim  # coloured tokens stay
+    pre = lambda s: s[s.index("<pre") : s.index("</pre>")]  # noqa: E731
+    assert shown(pre(slim)) == shown(pre(page)) == "x = (1)\n    indented line\n"
+    assert "<textarea>\n  keep\n</textarea>" in slim
+    assert " ".join(shown(slim).split()) == " ".join(shown(page).split())
+
+
+def test_slim_html_joins_wrapped_chinese_lines_only() -> None:
+    from sitegen.render import slim_html
+
+    assert slim_html("<p>第一行，\n第二行 and\nEnglish</p>") == "<p>第一行，第二行 and\nEnglish</p>"
+    assert slim_html("<pre>第一行\n第二行</pre>") == "<pre>第一行\n第二行</pre>"

@@ -110,3 +110,73 @@ def label_lines(ax: Axes, **legend_kwargs: Any) -> None:
 
 
 apply_style()
+
+
+# --- decision boundaries ------------------------------------------------------------
+
+# Imported here, beside the only code that needs them, so that this section can be
+# read (and appended) as one piece.
+import torch  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from torch import Tensor, nn  # noqa: E402
+
+
+def decision_boundary(
+    ax: Axes,
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    resolution: int = 200,
+    margin: float = 0.1,
+    point_size: float = 3.0,
+) -> Tensor:
+    """Colour the plane by the class ``model`` predicts there, and scatter ``(x, y)`` on top.
+
+    The plane is a ``resolution × resolution`` grid of points ``p`` covering the
+    bounding box of ``x`` (shape ``(N, 2)``), widened on every side by
+    ``margin`` times the box's width or height. Each grid point gets the class
+    ``argmax_k model(p)_k``; class ``k`` is drawn in ``COLORS[k]``, light for
+    the regions and solid for the points of ``x`` whose label ``y`` is ``k``.
+
+    The model runs in evaluation mode without gradient tracking, on the device
+    of its parameters; its previous mode is restored. Returns the predicted
+    classes as an int64 CPU tensor of shape ``(resolution, resolution)``, row
+    ``i`` holding the ``i``-th height from the bottom (matplotlib's
+    ``origin="lower"``).
+    """
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"decision_boundary needs points of shape (N, 2), got {tuple(x.shape)}")
+    if resolution < 2:
+        raise ValueError(f"resolution must be at least 2, got {resolution}")
+    points = x.detach().cpu().to(torch.float64)
+    low, high = points.min(dim=0).values, points.max(dim=0).values
+    pad = margin * (high - low)
+    low, high = low - pad, high + pad
+    xs = torch.linspace(float(low[0]), float(high[0]), resolution, dtype=torch.float64)
+    ys = torch.linspace(float(low[1]), float(high[1]), resolution, dtype=torch.float64)
+    grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
+    grid = torch.stack((grid_x.reshape(-1), grid_y.reshape(-1)), dim=1)
+    first = next(model.parameters(), None)
+    target = (first.device, first.dtype) if first is not None else (x.device, x.dtype)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        logits = model(grid.to(device=target[0], dtype=target[1]))
+    model.train(was_training)
+    classes: Tensor = logits.argmax(dim=1).cpu().reshape(resolution, resolution)
+    n_classes = int(logits.shape[1])
+    if n_classes > len(COLORS):
+        raise ValueError(f"at most {len(COLORS)} classes can be coloured, got {n_classes}")
+    cmap = ListedColormap(list(COLORS[:n_classes]))
+    ax.imshow(classes.numpy(), origin="lower", cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5,
+              alpha=0.25, interpolation="nearest", aspect="auto",
+              extent=(float(low[0]), float(high[0]), float(low[1]), float(high[1])))  # fmt: skip
+    labels = y.detach().cpu()
+    ax.scatter(points[:, 0].numpy(), points[:, 1].numpy(), c=labels.numpy(), cmap=cmap,
+               vmin=-0.5, vmax=n_classes - 0.5, s=point_size, linewidths=0)  # fmt: skip
+    ax.set_xlim(float(low[0]), float(high[0]))
+    ax.set_ylim(float(low[1]), float(high[1]))
+    ax.set_aspect("equal")
+    ax.grid(False)
+    return classes
