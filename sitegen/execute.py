@@ -315,7 +315,9 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
         with workdir, sockets, _environment(_kernel_env()):
             try:
                 client.execute()
-            finally:  # nbclient leaves a kernel it was handed running
+            finally:  # nbclient cleans up only kernels it started itself
+                if client.kc is not None:
+                    client.kc.stop_channels()
                 if manager.has_kernel:
                     manager.shutdown_kernel(now=True)
     except CellExecutionError as err:
