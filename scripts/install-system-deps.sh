@@ -4,7 +4,8 @@
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 need=()
-fc-list 2>/dev/null | grep -q "Noto Sans CJK SC" || need+=(fonts-noto-cjk)
+# grep without -q reads all input: with pipefail, -q would SIGPIPE fc-list and "fail"
+fc-list : family 2>/dev/null | grep "Noto Sans CJK SC" >/dev/null || need+=(fonts-noto-cjk)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
