@@ -22,8 +22,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from sitegen import apilinks, report
 from sitegen import execute as ex
-from sitegen import report
 from sitegen.render import render, slim_html
 
 VERIFICATION_MARKER = "<!-- dlref:verification -->"
@@ -33,6 +33,10 @@ STAMP = {
     "zh": "✓ 已于 {day} 验证：{checks} 项检查全部通过，torch {torch}，dlref {dlref}，"
     "设备 {device}。[下载本页的 notebook]({notebook})",
 }
+USES = {"en": "Library functions used on this page:", "zh": "本页用到的库函数："}
+# On every page; listing them would only bury the ones that carry the idea.
+PLUMBING = {"dlref.checks.check", "dlref.checks.check_close", "dlref.runtime.seed",
+            "dlref.plot.figure", "dlref.plot.show", "dlref.report.table"}  # fmt: skip
 LAGGING = {
     "en": "The Chinese version of this page was changed later, on {day}; "
     "this English version may lag behind it.",
@@ -96,6 +100,12 @@ def _stamp(executed: ex.ExecutedPage, src_uri: str, lang: str) -> str:
         notebook=notebook,
     )
     lines = [f"{text}\n{{: .dlref-stamp }}"]
+    code = "\n".join(c["source"] for c in executed.notebook["cells"] if c["cell_type"] == "code")
+    used = [ident for ident in apilinks.used_objects(code) if ident not in PLUMBING]
+    if used:
+        api = posixpath.relpath("api.md", posixpath.dirname(src_uri) or ".")
+        links = ", ".join(f"[`{ident.rsplit('.', 1)[1]}`]({api}#{ident})" for ident in used)
+        lines.append(f"{USES[lang]} {links}\n{{: .dlref-stamp }}")
     lag = report.newer_translation(src_uri, lang)
     if lag is not None:
         lines.append(f'!!! note ""\n    {LAGGING[lang].format(day=lag[1])}')

@@ -357,9 +357,6 @@ def summary(
 
 # --- a reference convolution --------------------------------------------------------
 
-# Imported here, beside the only code that needs tensors, so that this section can be
-# read (and appended) as one piece.
-
 
 def _pair(value: object, name: str) -> tuple[int, int]:
     """``value`` as ``(height, width)``: an int is used for both."""

@@ -17,9 +17,12 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import torch
 from cycler import cycler
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from torch import Tensor, nn
 
 COLORS = ("#3f51b5", "#e65100", "#2e7d32", "#c62828", "#6a1b9a", "#00838f", "#5d4037")
 """The colour cycle: indigo, orange, green, red, purple, teal, brown."""
@@ -113,12 +116,6 @@ apply_style()
 
 
 # --- decision boundaries ------------------------------------------------------------
-
-# Imported here, beside the only code that needs them, so that this section can be
-# read (and appended) as one piece.
-import torch  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
-from torch import Tensor, nn  # noqa: E402
 
 
 def decision_boundary(
