@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -138,7 +137,3 @@ def test_chapter_stamp_and_math_markup_present() -> None:
         for path in ex.pages(lang):
             html = (root / ex.slug_of(path) / "index.html").read_text(encoding="utf-8")
             assert 'class="dlref-stamp"' in html, f"{lang}/{ex.slug_of(path)} has no stamp"
-
-
-def _is_page(path: Path) -> bool:
-    return path.suffix == ".html"
