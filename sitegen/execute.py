@@ -27,6 +27,8 @@ from typing import Any
 import jupytext
 import nbformat
 
+from sitegen.pageenv import page_env
+
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 LIBRARY = REPO / "src" / "dlref"
@@ -57,7 +59,7 @@ def display_path(path: Path) -> str:
 
 def read_notebook(path: Path) -> nbformat.NotebookNode | None:
     """The page as a notebook, or None when it is a plain Markdown page."""
-    notebook = jupytext.read(path, fmt="md:markdown")
+    notebook: nbformat.NotebookNode = jupytext.read(path, fmt="md:markdown")
     kernelspec = notebook.get("metadata", {}).get("kernelspec") or {}
     if kernelspec.get("language") != "python":
         return None
@@ -259,18 +261,14 @@ def _failure(
 
 
 def _kernel_env() -> dict[str, str]:
-    env = dict(os.environ)
+    env = page_env()
     env.update(
         {
-            "PYTHONHASHSEED": "0",
             # One thread per kernel: pages run two at a time on two cores, and a
             # fixed thread count keeps float reductions (and so outputs) repeatable.
             "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", "1"),
             "MKL_NUM_THREADS": env.get("MKL_NUM_THREADS", "1"),
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "PYTHONPATH": os.pathsep.join(
-                [str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])]
-            ),
         }
     )
     return env

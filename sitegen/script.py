@@ -17,7 +17,6 @@ the one pages use (```` ```python ```` fences at the start of a line).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from sitegen.pageenv import page_env
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -49,8 +50,7 @@ def to_script(path: Path) -> str:
 
 def run_page(path: Path, timeout: float = 600) -> tuple[str, float, int, str]:
     """(page, seconds, verified claims, error or "") for one page."""
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), *filter(None, [env.get("PYTHONPATH")])])
+    env = {**page_env(), "MPLBACKEND": "Agg"}
     name = f"{path.parent.name}/{path.stem}"
     with tempfile.TemporaryDirectory(prefix="dlref-script-") as workdir:
         script = Path(workdir) / "page.py"
