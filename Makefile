@@ -57,6 +57,7 @@ serve: site
 
 lint: setup
 	$(PY) -m ruff check src sitegen tests
+	$(PY) -m ruff format --check src sitegen tests
 	$(PY) -m mypy
 
 unit: setup system-deps
