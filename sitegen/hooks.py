@@ -37,6 +37,7 @@ USES = {"en": "Library functions used on this page:", "zh": "本页用到的库�
 # On every page; listing them would only bury the ones that carry the idea.
 PLUMBING = {"dlref.checks.check", "dlref.checks.check_close", "dlref.runtime.seed",
             "dlref.plot.figure", "dlref.plot.show", "dlref.report.table"}  # fmt: skip
+API_BACK = {"en": "[← Library API](../api.md)", "zh": "[← 库的 API](../api.md)"}
 LAGGING = {
     "en": "The Chinese version of this page was changed later, on {day}; "
     "this English version may lag behind it.",
@@ -80,10 +81,22 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         notebook_text = nbformat.writes(nbformat.from_dict(page.notebook))
         files.append(File.generated(config, notebook_uri, content=notebook_text))
         _rendered[file.src_uri] = markdown
+    for module in apilinks.public_modules():
+        api_page = _api_page(module, lang)
+        files.append(File.generated(config, apilinks.module_page(module), content=api_page))
     if lang == "en":  # the site root holds the report for both languages
         data = json.dumps(report.build_report(), ensure_ascii=False, indent=1)
         files.append(File.generated(config, "verification.json", content=data))
     return files
+
+
+def _api_page(module: str, lang: str) -> str:
+    """One module's API page: its docstrings, rendered by mkdocstrings."""
+    return (
+        f"# dlref.{module}\n\n{API_BACK[lang]}\n\n"
+        f"::: dlref.{module}\n    options:\n"
+        "      show_root_heading: false\n      show_root_toc_entry: false\n"
+    )
 
 
 def _stamp(executed: ex.ExecutedPage, src_uri: str, lang: str) -> str:
@@ -103,8 +116,11 @@ def _stamp(executed: ex.ExecutedPage, src_uri: str, lang: str) -> str:
     code = "\n".join(c["source"] for c in executed.notebook["cells"] if c["cell_type"] == "code")
     used = [ident for ident in apilinks.used_objects(code) if ident not in PLUMBING]
     if used:
-        api = posixpath.relpath("api.md", posixpath.dirname(src_uri) or ".")
-        links = ", ".join(f"[`{ident.rsplit('.', 1)[1]}`]({api}#{ident})" for ident in used)
+        here = posixpath.dirname(src_uri) or "."
+        targets = {ident: posixpath.relpath(apilinks.page_of(ident), here) for ident in used}
+        links = ", ".join(
+            f"[`{ident.rsplit('.', 1)[1]}`]({target}#{ident})" for ident, target in targets.items()
+        )
         lines.append(f"{USES[lang]} {links}\n{{: .dlref-stamp }}")
     lag = report.newer_translation(src_uri, lang)
     if lag is not None:

@@ -1,8 +1,8 @@
 """dlref: the small library behind the dlref site.
 
 Every page of the site imports from here. The top level holds only what every
-page needs: :func:`device` to pick where tensors live, :func:`seed` for
-determinism, and :func:`check` / :func:`check_close` to state a claim that the
+page needs: ``device`` to pick where tensors live, ``seed`` for
+determinism, and ``check`` / ``check_close`` to state a claim that the
 build verifies. Concept areas live in their own modules (``dlref.conv``,
 ``dlref.activations``, ``dlref.plot``, ...) and are imported explicitly.
 """

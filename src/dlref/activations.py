@@ -46,7 +46,7 @@ def relu(z: Tensor) -> Tensor:
     """ReLU(z) = max(0, z).
 
     Written with ``torch.relu`` so that autograd through it gives 0 at z = 0, as
-    :func:`d_relu` does. (``torch.clamp(z, min=0)`` computes the same values but
+    ``d_relu`` does. (``torch.clamp(z, min=0)`` computes the same values but
     its autograd gives 1 at z = 0, and ``torch.maximum(z, 0)`` gives 1/2.)
     """
     return torch.relu(z)

@@ -4,14 +4,14 @@ The fast gradient sign method (FGSM; Goodfellow, Shlens and Szegedy 2015) moves
 every input value by the same amount ``ε`` in the direction that increases the
 loss, then clips the result back to the valid input range ``[lo, hi]``:
 
-.. math::
+$$
+x' = \\operatorname{clip}_{[lo,\\,hi]}\\big(x + \\varepsilon\\,
+     \\operatorname{sign}(\\nabla_x L(f(x), y))\\big)
+$$
 
-    x' = \\operatorname{clip}_{[lo,\\,hi]}\\big(x + \\varepsilon\\,
-         \\operatorname{sign}(\\nabla_x L(f(x), y))\\big)
-
-so ``‖x' − x‖∞ ≤ ε``. Its iterated form (:func:`iterative_fgsm`) takes several
+so ``‖x' − x‖∞ ≤ ε``. Its iterated form (``iterative_fgsm``) takes several
 smaller steps and projects back into the ``ε``-ball after each one. To tell a
-chosen direction from mere noise, :func:`random_sign_noise` moves every value
+chosen direction from mere noise, ``random_sign_noise`` moves every value
 by ``±ε`` with random signs: the same L∞ size, no gradient.
 
 Every function works on a batch (the first dimension indexes examples), on any
@@ -130,7 +130,7 @@ def iterative_fgsm(
 
     with ``α = step_size``. Each step is projected back into the L∞ ball of radius
     ``ε`` around ``x`` and into ``bounds``, so the result obeys the same budget as
-    :func:`fgsm` while following the loss more closely than one big step.
+    ``fgsm`` while following the loss more closely than one big step.
     """
     if epsilon < 0 or step_size <= 0 or steps < 1:
         raise ValueError(
@@ -151,7 +151,7 @@ def random_sign_noise(
 ) -> Tensor:
     """``clip(x + ε · s, lo, hi)`` with every ``s`` drawn independently from {−1, +1}.
 
-    The baseline for :func:`fgsm`: a perturbation of the same L∞ size whose signs
+    The baseline for ``fgsm``: a perturbation of the same L∞ size whose signs
     are random instead of chosen by the gradient. The signs come from a local
     generator seeded with ``seed`` (drawn on the CPU, so every device gets the
     same noise).

@@ -4,24 +4,24 @@ Everything here computes in float64 on the CPU: the problems are tiny, and a
 least-squares solve or an error measured to many digits should not depend on
 the device.
 
-Errors are measured on a sorted grid :math:`a = x_1 < \\dots < x_m = b`:
+Errors are measured on a sorted grid $a = x_1 < \\dots < x_m = b$:
 
-.. math::
+$$
+\\|f - g\\|_\\infty \\approx \\max_i |f(x_i) - g(x_i)|, \\qquad
+\\|f - g\\|_2 = \\Big(\\frac{1}{b - a}\\int_a^b (f - g)^2\\,dx\\Big)^{1/2}
+$$
 
-    \\|f - g\\|_\\infty \\approx \\max_i |f(x_i) - g(x_i)|, \\qquad
-    \\|f - g\\|_2 = \\Big(\\frac{1}{b - a}\\int_a^b (f - g)^2\\,dx\\Big)^{1/2}
+(the integral by the trapezoidal rule), so a constant error $e$ has both
+norms equal to $e$.
 
-(the integral by the trapezoidal rule), so a constant error :math:`e` has both
-norms equal to :math:`e`.
+A one-hidden-layer network of width $n$ on a scalar input is
 
-A one-hidden-layer network of width :math:`n` on a scalar input is
+$$
+g(x) = c + \\sum_{i=1}^{n} a_i\\, \\varphi(w_i x + b_i).
+$$
 
-.. math::
-
-    g(x) = c + \\sum_{i=1}^{n} a_i\\, \\varphi(w_i x + b_i).
-
-:func:`fit_random_features` draws the hidden weights :math:`(w_i, b_i)` at
-random and fits only :math:`(a, c)` by linear least squares: a convex problem
+``fit_random_features`` draws the hidden weights $(w_i, b_i)$ at
+random and fits only $(a, c)$ by linear least squares: a convex problem
 with one exact answer, so the error it reaches is an honest upper bound on the
 best error any network of that width can reach (training all weights could
 only do better, if it found the optimum).
@@ -166,7 +166,7 @@ def fit_random_features(
 ) -> OneHiddenLayer:
     """Fit ``target`` on ``[lo, hi]``: a random hidden layer, then the best output layer.
 
-    The hidden layer comes from :func:`random_hidden_layer`; the output weights
+    The hidden layer comes from ``random_hidden_layer``; the output weights
     a and bias c minimise Σ_j (g(x_j) - f(x_j))² over ``n_train`` evenly spaced
     points, solved with a rank-revealing least-squares routine (so redundant
     features, such as many squares spanning only the quadratics, are fine).
@@ -218,10 +218,10 @@ def width_sweep(
     x_eval: Tensor | None = None,
     seed: int = 0,
 ) -> list[WidthError]:
-    """Fit ``target`` at each width with :func:`fit_random_features`; median errors over ``draws``.
+    """Fit ``target`` at each width with ``fit_random_features``; median errors over ``draws``.
 
     Draw d uses ``seed + d``. Errors are measured on ``x_eval`` (default: 4001
-    evenly spaced points of ``[lo, hi]``) with :func:`sup_error` and :func:`l2_error`.
+    evenly spaced points of ``[lo, hi]``) with ``sup_error`` and ``l2_error``.
     """
     grid = torch.linspace(lo, hi, 4001, dtype=_F64) if x_eval is None else _as64(x_eval)
     rows = []
@@ -381,7 +381,7 @@ class PolytopeUnionNetwork:
 
 
 def polytope_union_network(polytopes: Sequence[tuple[Tensor, Tensor]]) -> PolytopeUnionNetwork:
-    """The :class:`PolytopeUnionNetwork` of polytopes ``(A_j, c_j)``: {x : A_j x + c_j ≥ 0}."""
+    """The ``PolytopeUnionNetwork`` of polytopes ``(A_j, c_j)``: {x : A_j x + c_j ≥ 0}."""
     if not polytopes:
         raise ValueError("need at least one polytope")
     a_rows = [_as64(a) for a, _ in polytopes]

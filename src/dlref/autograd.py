@@ -1,10 +1,10 @@
 """A scalar reverse-mode autograd engine, small enough to read in one sitting.
 
-A :class:`Value` holds a number (``data``), the derivative of the final output
+A ``Value`` holds a number (``data``), the derivative of the final output
 with respect to it (``grad``), the values it was computed from (``parents``) and
 the operation's name (``op``). Each operation computes its result and, right
 beside it, a closure ``_backward`` applying the chain rule locally: it adds
-``local derivative × out.grad`` to each parent's grad. :meth:`Value.backward`
+``local derivative × out.grad`` to each parent's grad. ``Value.backward``
 runs the closures in reverse topological order, so a node's grad is complete
 before it is passed on; a value used in several places gets one ``+=`` per use,
 which is how the chain rule sums over paths.

@@ -6,7 +6,7 @@ A page states a claim in words and passes the evidence::
 
 When the evidence holds, a short line ``✓ verified: <claim>`` is shown (in a
 notebook it is a rich output the site renders as a badge, elsewhere it is
-printed). When it does not, :class:`ClaimError` is raised with the claim's
+printed). When it does not, ``ClaimError`` is raised with the claim's
 text, which fails the build and names the claim.
 """
 
@@ -52,7 +52,7 @@ def _as_bool(condition: Any) -> bool:
 
 
 def check(claim: str, condition: Any, detail: str = "") -> None:
-    """Verify ``condition`` and report ``claim`` as verified, or raise :class:`ClaimError`.
+    """Verify ``condition`` and report ``claim`` as verified, or raise ``ClaimError``.
 
     Args:
         claim: the statement, in the page's language, exactly as a reader should see it.

@@ -7,11 +7,11 @@ dimension: a tuple in gives a tuple out, and ints are broadcast against tuples.
 
 The central formula (``torch.nn.Conv2d`` documentation), per dimension:
 
-.. math::
+$$
+O = \\left\\lfloor \\frac{W + 2P - D(K - 1) - 1}{S} \\right\\rfloor + 1
+$$
 
-    O = \\left\\lfloor \\frac{W + 2P - D(K - 1) - 1}{S} \\right\\rfloor + 1
-
-which is :math:`\\lfloor (W - K + 2P)/S \\rfloor + 1` when the dilation D is 1.
+which is $\\lfloor (W - K + 2P)/S \\rfloor + 1$ when the dilation D is 1.
 """
 
 from __future__ import annotations
@@ -268,7 +268,7 @@ def receptive_field(layers: Iterable[nn.Module], dims: int = 2) -> ReceptiveFiel
 
 @dataclass(frozen=True)
 class LayerShape:
-    """One row of :func:`summary`: the layer and the shape of what it outputs."""
+    """One row of ``summary``: the layer and the shape of what it outputs."""
 
     index: int
     layer: str

@@ -66,7 +66,7 @@ def depths(nodes: Sequence[N], edges: Sequence[tuple[N, N]]) -> dict[N, int]:
 def layered_layout(
     nodes: Sequence[N], edges: Sequence[tuple[N, N]]
 ) -> dict[N, tuple[float, float]]:
-    """Position ``(x, y)`` for each node: ``x`` is its :func:`depths` column.
+    """Position ``(x, y)`` for each node: ``x`` is its ``depths`` column.
 
     In each column the nodes are spaced one unit apart, centred on ``y = 0`` and
     listed from the top by the mean ``y`` of their parents, highest first; sources

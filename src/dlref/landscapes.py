@@ -1,14 +1,14 @@
 r"""Two-dimensional test functions for optimizers, and a runner that records the path.
 
-A :class:`Landscape` is a function :math:`f(x, y)` with its gradient written out
+A ``Landscape`` is a function $f(x, y)$ with its gradient written out
 by hand and its minimiser known, so a path can be drawn on its contours and its
 distance to the answer measured at every step:
 
-* :func:`quadratic` - an ill-conditioned bowl, :math:`f = \tfrac12 (u^2 + \kappa v^2)`
-  in coordinates :math:`(u, v)` rotated by a chosen angle;
-* :func:`rosenbrock` - the banana valley :math:`f = (a - x)^2 + b (y - x^2)^2`.
+* ``quadratic`` - an ill-conditioned bowl, $f = \tfrac12 (u^2 + \kappa v^2)$
+  in coordinates $(u, v)$ rotated by a chosen angle;
+* ``rosenbrock`` - the banana valley $f = (a - x)^2 + b (y - x^2)^2$.
 
-:func:`run` applies any ``torch.optim``-style optimizer class (``torch.optim.Adam``,
+``run`` applies any ``torch.optim``-style optimizer class (``torch.optim.Adam``,
 ``dlref.optim.SGD``, ...) to a start point: at each step it writes the gradient,
 optionally plus seeded Gaussian noise, into ``p.grad`` and calls ``step()``. All
 arithmetic is float64 on the CPU, so paths repeat exactly.
@@ -64,16 +64,16 @@ class Landscape:
 def quadratic(condition: float = 25.0, angle: float = 0.0) -> Landscape:
     r"""An ill-conditioned quadratic bowl with its minimum at the origin.
 
-    .. math::
+    $$
+    f(p) = \tfrac12\, p^\top H p, \qquad H = R \operatorname{diag}(1, \kappa) R^\top,
+    \qquad \nabla f(p) = H p,
+    $$
 
-        f(p) = \tfrac12\, p^\top H p, \qquad H = R \operatorname{diag}(1, \kappa) R^\top,
-        \qquad \nabla f(p) = H p,
-
-    where :math:`\kappa` is ``condition`` (the ratio of the largest to the smallest
-    curvature) and :math:`R` rotates by ``angle`` radians. With ``angle = 0`` the axes
+    where $\kappa$ is ``condition`` (the ratio of the largest to the smallest
+    curvature) and $R$ rotates by ``angle`` radians. With ``angle = 0`` the axes
     of the ellipses are the coordinate axes, which flatters optimizers that scale each
     coordinate separately (Adagrad, RMSprop, Adam); a rotated bowl does not.
-    Gradient descent with learning rate :math:`\gamma` is stable iff :math:`\gamma < 2/\kappa`.
+    Gradient descent with learning rate $\gamma$ is stable iff $\gamma < 2/\kappa$.
     """
     if condition < 1:
         raise ValueError(f"condition must be >= 1, got {condition}")
@@ -91,16 +91,18 @@ def quadratic(condition: float = 25.0, angle: float = 0.0) -> Landscape:
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
-    r"""Rosenbrock's banana function, minimum :math:`f = 0` at :math:`(a, a^2)`.
+    r"""Rosenbrock's banana function, minimum $f = 0$ at $(a, a^2)$.
 
-    .. math::
+    $$
+    \begin{aligned}
+    f(x, y) &= (a - x)^2 + b\,(y - x^2)^2 \\
+    \partial f/\partial x &= -2(a - x) - 4 b\, x\, (y - x^2), \qquad
+    \partial f/\partial y = 2 b\, (y - x^2)
+    \end{aligned}
+    $$
 
-        f(x, y) &= (a - x)^2 + b\,(y - x^2)^2 \\
-        \partial f/\partial x &= -2(a - x) - 4 b\, x\, (y - x^2), \qquad
-        \partial f/\partial y = 2 b\, (y - x^2)
-
-    The floor of the curved valley :math:`y = x^2` is nearly flat along its length and
-    steep across it (curvature about :math:`2b(1 + 4x^2)` across, about 2 along).
+    The floor of the curved valley $y = x^2$ is nearly flat along its length and
+    steep across it (curvature about $2b(1 + 4x^2)$ across, about 2 along).
     """
 
     def value(p: Tensor) -> Tensor:
@@ -117,12 +119,12 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
 
 @dataclass(frozen=True)
 class Trajectory:
-    r"""The path of one run of :func:`run`.
+    r"""The path of one run of ``run``.
 
     ``points`` has shape ``(T + 1, 2)`` (or ``(T + 1, k, 2)`` for ``k`` start points run
     together): the start, then the point after each of the ``T`` steps taken.
     ``gradients`` has shape ``(T, ...)``: the gradient (noise included) handed to step
-    ``t``. ``distances`` is :math:`\lVert p_t - p^\star\rVert` for every point.
+    ``t``. ``distances`` is $\lVert p_t - p^\star\rVert$ for every point.
     """
 
     points: Tensor
@@ -162,8 +164,8 @@ def run(
 ) -> Trajectory:
     r"""Minimise ``landscape`` from ``start`` with ``optimizer(params, **hyper)``.
 
-    Each step sets ``p.grad`` to :math:`\nabla f(p) + \sigma\,\xi_t`, with
-    :math:`\sigma` = ``noise`` and :math:`\xi_t \sim \mathcal N(0, I)` drawn from a
+    Each step sets ``p.grad`` to $\nabla f(p) + \sigma\,\xi_t$, with
+    $\sigma$ = ``noise`` and $\xi_t \sim \mathcal N(0, I)$ drawn from a
     generator seeded with ``seed``, then calls ``optimizer.step()``. ``start`` is one
     point ``(x, y)`` or ``k`` points of shape ``(k, 2)``; ``k`` points are one tensor
     handed to one optimizer, which is the same as ``k`` separate runs for optimizers

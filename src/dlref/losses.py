@@ -1,18 +1,18 @@
 """Loss functions written from their formulas, and tools to look at a loss in weight space.
 
-:func:`naive_bce` is binary cross-entropy exactly as the textbook formula reads,
+``naive_bce`` is binary cross-entropy exactly as the textbook formula reads,
 without the safeguards PyTorch adds, so a page can show what the safeguards are
-for. :func:`loss_along_line`, :func:`permute_hidden_units` and :func:`chord_gap`
+for. ``loss_along_line``, ``permute_hidden_units`` and ``chord_gap``
 cut a one-dimensional slice through a network's weight space and test it
-against the definition of convexity: :math:`f` is convex when, for all
-:math:`\\theta_0, \\theta_1` and :math:`\\alpha \\in [0, 1]`,
+against the definition of convexity: $f$ is convex when, for all
+$\\theta_0, \\theta_1$ and $\\alpha \\in [0, 1]$,
 
-.. math::
+$$
+f((1 - \\alpha)\\theta_0 + \\alpha\\theta_1)
+\\le (1 - \\alpha) f(\\theta_0) + \\alpha f(\\theta_1).
+$$
 
-    f((1 - \\alpha)\\theta_0 + \\alpha\\theta_1)
-    \\le (1 - \\alpha) f(\\theta_0) + \\alpha f(\\theta_1).
-
-A single :math:`\\alpha` where the left side is larger proves :math:`f` is not convex.
+A single $\\alpha$ where the left side is larger proves $f$ is not convex.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ __all__ = ["chord_gap", "loss_along_line", "naive_bce", "permute_hidden_units"]
 def naive_bce(probabilities: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy from the formula, with no clamping and no fused log-sigmoid.
 
-    Per element :math:`\\ell_i = -\\big[t_i \\log p_i + (1 - t_i)\\log(1 - p_i)\\big]`, then
+    Per element $\\ell_i = -\\big[t_i \\log p_i + (1 - t_i)\\log(1 - p_i)\\big]$, then
     averaged (``reduction="mean"``), summed (``"sum"``) or returned as is (``"none"``),
     like PyTorch's loss modules.
 
-    It agrees with ``nn.BCELoss`` wherever :math:`\\log p` and :math:`\\log(1-p)` stay
+    It agrees with ``nn.BCELoss`` wherever $\\log p$ and $\\log(1-p)$ stay
     above -100 (``BCELoss`` clamps them there). Fed ``p = sigmoid(z)`` for a large
     ``|z|``, ``p`` rounds to exactly 0 or 1 and a term becomes ``-log 0 = inf`` (or
     ``0 · log 0 = nan``): the failure that ``nn.BCEWithLogitsLoss`` avoids.
@@ -57,10 +57,10 @@ def permute_hidden_units(
 ) -> tuple[nn.Linear, nn.Linear]:
     """Copies of two consecutive layers with their hidden units reordered.
 
-    With :math:`P` the permutation, the copies hold :math:`W_1' = W_1[P]`,
-    :math:`b_1' = b_1[P]` and :math:`W_2' = W_2[:, P]` (:math:`b_2` unchanged). For
-    every elementwise activation :math:`f`,
-    :math:`W_2' f(W_1' x + b_1') + b_2 = W_2 f(W_1 x + b_1) + b_2`: the network
+    With $P$ the permutation, the copies hold $W_1' = W_1[P]$,
+    $b_1' = b_1[P]$ and $W_2' = W_2[:, P]$ ($b_2$ unchanged). For
+    every elementwise activation $f$,
+    $W_2' f(W_1' x + b_1') + b_2 = W_2 f(W_1 x + b_1) + b_2$: the network
     computes the same function with different weights, so a trained network's
     loss has (at least) as many minimisers as there are distinct permutations.
     """
@@ -92,9 +92,9 @@ def loss_along_line(
     """The loss along the straight line between two parameter vectors.
 
     Entry ``k`` is
-    :math:`L\\big((1 - \\alpha_k)\\,\\theta_{start} + \\alpha_k\\,\\theta_{end}\\big)`,
-    where :math:`L(\\theta)` is ``loss_fn(model(x), y)`` with ``model``'s parameters
-    set to :math:`\\theta` (flattened in the order of ``model.parameters()``, as
+    $L\\big((1 - \\alpha_k)\\,\\theta_{start} + \\alpha_k\\,\\theta_{end}\\big)$,
+    where $L(\\theta)$ is ``loss_fn(model(x), y)`` with ``model``'s parameters
+    set to $\\theta$ (flattened in the order of ``model.parameters()``, as
     ``torch.nn.utils.parameters_to_vector`` does). ``model`` itself is not changed.
     Returns a float64 CPU tensor of the same length as ``alphas``.
     """
@@ -115,9 +115,9 @@ def chord_gap(alphas: Tensor, values: Tensor, tol: float = 1e-6) -> Tensor:
     """How far a sampled slice rises above the chord between its ends at 0 and 1.
 
     ``values[k] = f(alphas[k])``; ``alphas`` must contain 0 and 1 (within ``tol``).
-    Returns :math:`f(\\alpha) - \\big[(1 - \\alpha) f(0) + \\alpha f(1)\\big]` for every
-    sample (float64). For a convex :math:`f` it is :math:`\\le 0` on
-    :math:`[0, 1]`; any positive entry there is a counterexample to convexity.
+    Returns $f(\\alpha) - \\big[(1 - \\alpha) f(0) + \\alpha f(1)\\big]$ for every
+    sample (float64). For a convex $f$ it is $\\le 0$ on
+    $[0, 1]$; any positive entry there is a counterexample to convexity.
     """
     a, v = alphas.to(torch.float64).cpu(), values.to(torch.float64).cpu()
     if a.shape != v.shape:

@@ -1,6 +1,6 @@
 r"""Optimizers written from scratch, to read next to ``torch.optim``.
 
-:class:`SGD`, :class:`Adagrad`, :class:`RMSprop`, :class:`Adam` and :class:`AdamW` take the
+``SGD``, ``Adagrad``, ``RMSprop``, ``Adam`` and ``AdamW`` take the
 same arguments, in the same order and with the same defaults, as their ``torch.optim``
 namesakes (torch 2.13), and they reproduce its updates to rounding error. The
 implementation switches (``foreach``, ``fused``, ``capturable``, ``differentiable``) are
@@ -9,9 +9,9 @@ positional, after ``capturable`` and ``foreach``). Only dense, real, float param
 float hyper-parameters are handled. ``state["step"]`` is a Python ``int`` here (torch keeps
 a float tensor).
 
-Each class states its update rule in its docstring; :math:`g_t` is the gradient at step
-:math:`t` (negated when ``maximize=True``), :math:`\theta` the parameters, :math:`\gamma`
-the learning rate and :math:`\lambda` the weight decay.
+Each class states its update rule in its docstring; $g_t$ is the gradient at step
+$t$ (negated when ``maximize=True``), $\theta$ the parameters, $\gamma$
+the learning rate and $\lambda$ the weight decay.
 """
 
 from __future__ import annotations
@@ -60,18 +60,20 @@ def _grads(group: dict[str, Any]) -> Iterator[tuple[Tensor, Tensor]]:
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
 
-    .. math::
+    $$
+    \begin{aligned}
+    g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+        && \text{if } \lambda \ne 0 \\
+    b_t &\leftarrow \begin{cases} g_t & t = 1 \text{ (no dampening yet)} \\
+                                  \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1 \end{cases}
+        && \text{if } \mu \ne 0 \\
+    g_t &\leftarrow g_t + \mu\, b_t \text{ if nesterov, else } b_t
+        && \text{if } \mu \ne 0 \\
+    \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t
+    \end{aligned}
+    $$
 
-        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
-            && \text{if } \lambda \ne 0 \\
-        b_t &\leftarrow \begin{cases} g_t & t = 1 \text{ (no dampening yet)} \\
-                                      \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1 \end{cases}
-            && \text{if } \mu \ne 0 \\
-        g_t &\leftarrow g_t + \mu\, b_t \text{ if nesterov, else } b_t
-            && \text{if } \mu \ne 0 \\
-        \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t
-
-    with momentum :math:`\mu` and dampening :math:`\tau`. The learning rate multiplies
+    with momentum $\mu$ and dampening $\tau$. The learning rate multiplies
     the whole buffer at each step (Sutskever et al. put it inside the buffer instead).
     """
 
@@ -133,15 +135,17 @@ class SGD(Optimizer):
 class Adagrad(Optimizer):
     r"""Adagrad: each coordinate's step shrinks with its accumulated squared gradients.
 
-    .. math::
+    $$
+    \begin{aligned}
+    g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
+    \tilde\gamma_t &\leftarrow \gamma \,/\, \bigl(1 + (t-1)\,\eta\bigr) \\
+    s_t &\leftarrow s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+    \theta_t &\leftarrow \theta_{t-1} - \tilde\gamma_t\, g_t \,/\, (\sqrt{s_t} + \epsilon)
+    \end{aligned}
+    $$
 
-        g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
-        \tilde\gamma_t &\leftarrow \gamma \,/\, \bigl(1 + (t-1)\,\eta\bigr) \\
-        s_t &\leftarrow s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
-        \theta_t &\leftarrow \theta_{t-1} - \tilde\gamma_t\, g_t \,/\, (\sqrt{s_t} + \epsilon)
-
-    with learning-rate decay :math:`\eta` (``lr_decay``). :math:`\epsilon` is added
-    *outside* the square root. Here :math:`s_0` comes from each param group; torch reads
+    with learning-rate decay $\eta$ (``lr_decay``). $\epsilon$ is added
+    *outside* the square root. Here $s_0$ comes from each param group; torch reads
     it from the constructor argument only (and fills the state at construction time).
     """
 
@@ -198,22 +202,24 @@ class Adagrad(Optimizer):
 class RMSprop(Optimizer):
     r"""RMSprop: divide the gradient by a running root-mean-square of past gradients.
 
-    .. math::
+    $$
+    \begin{aligned}
+    g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
+    v_t &\leftarrow \alpha\, v_{t-1} + (1-\alpha)\, g_t^2 \\
+    \bar g_t &\leftarrow \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t
+        && \text{if centered} \\
+    d_t &\leftarrow \sqrt{v_t - \bar g_t^{\,2}} + \epsilon \text{ if centered, else }
+        \sqrt{v_t} + \epsilon \\
+    b_t &\leftarrow \mu\, b_{t-1} + g_t / d_t, \quad
+        \theta_t \leftarrow \theta_{t-1} - \gamma\, b_t && \text{if } \mu > 0 \\
+    \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t / d_t && \text{otherwise}
+    \end{aligned}
+    $$
 
-        g_t &\leftarrow g_t + \lambda\,\theta_{t-1} && \text{if } \lambda \ne 0 \\
-        v_t &\leftarrow \alpha\, v_{t-1} + (1-\alpha)\, g_t^2 \\
-        \bar g_t &\leftarrow \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t
-            && \text{if centered} \\
-        d_t &\leftarrow \sqrt{v_t - \bar g_t^{\,2}} + \epsilon \text{ if centered, else }
-            \sqrt{v_t} + \epsilon \\
-        b_t &\leftarrow \mu\, b_{t-1} + g_t / d_t, \quad
-            \theta_t \leftarrow \theta_{t-1} - \gamma\, b_t && \text{if } \mu > 0 \\
-        \theta_t &\leftarrow \theta_{t-1} - \gamma\, g_t / d_t && \text{otherwise}
-
-    starting from :math:`v_0 = \bar g_0 = b_0 = 0`, with smoothing constant :math:`\alpha`
-    and momentum :math:`\mu`. :math:`\epsilon` is added outside the square root, and there
-    is no bias correction: the first steps are large, since :math:`v_1 = (1-\alpha)g_1^2`.
-    As in torch, :math:`v_t - \bar g_t^{\,2}` is not clamped at 0: under a constant
+    starting from $v_0 = \bar g_0 = b_0 = 0$, with smoothing constant $\alpha$
+    and momentum $\mu$. $\epsilon$ is added outside the square root, and there
+    is no bias correction: the first steps are large, since $v_1 = (1-\alpha)g_1^2$.
+    As in torch, $v_t - \bar g_t^{\,2}$ is not clamped at 0: under a constant
     gradient it falls to rounding noise, can go negative, and the update becomes NaN.
     """
 
@@ -287,23 +293,25 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     r"""Adam: momentum on the gradient, RMSprop-style scaling, both bias-corrected.
 
-    .. math::
+    $$
+    \begin{aligned}
+    g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+        && \text{if } \lambda \ne 0 \text{ (coupled: an L2 penalty)} \\
+    \theta_{t-1} &\leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
+        && \text{instead, if decoupled\_weight\_decay (AdamW)} \\
+    m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
+    v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
+    v_t^{\max} &\leftarrow \max(v_{t-1}^{\max}, v_t),\quad v_t \leftarrow v_t^{\max}
+        \text{ in the update below} && \text{if amsgrad} \\
+    \theta_t &\leftarrow \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\, m_t \Big/
+        \Bigl(\frac{\sqrt{v_t}}{\sqrt{1-\beta_2^t}} + \epsilon\Bigr)
+    \end{aligned}
+    $$
 
-        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
-            && \text{if } \lambda \ne 0 \text{ (coupled: an L2 penalty)} \\
-        \theta_{t-1} &\leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
-            && \text{instead, if decoupled\_weight\_decay (AdamW)} \\
-        m_t &\leftarrow \beta_1 m_{t-1} + (1-\beta_1)\, g_t \\
-        v_t &\leftarrow \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2 \\
-        v_t^{\max} &\leftarrow \max(v_{t-1}^{\max}, v_t),\quad v_t \leftarrow v_t^{\max}
-            \text{ in the update below} && \text{if amsgrad} \\
-        \theta_t &\leftarrow \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\, m_t \Big/
-            \Bigl(\frac{\sqrt{v_t}}{\sqrt{1-\beta_2^t}} + \epsilon\Bigr)
-
-    starting from :math:`m_0 = v_0 = v_0^{\max} = 0`. :math:`\epsilon` is added after the
-    bias correction of :math:`\sqrt{v_t}`, outside the square root. AMSGrad keeps the
-    maximum of the *uncorrected* :math:`v_t` and then divides it by the current
-    :math:`\sqrt{1-\beta_2^t}`.
+    starting from $m_0 = v_0 = v_0^{\max} = 0$. $\epsilon$ is added after the
+    bias correction of $\sqrt{v_t}$, outside the square root. AMSGrad keeps the
+    maximum of the *uncorrected* $v_t$ and then divides it by the current
+    $\sqrt{1-\beta_2^t}$.
     """
 
     def __init__(
@@ -374,17 +382,17 @@ class Adam(Optimizer):
 class AdamW(Adam):
     r"""AdamW: Adam with *decoupled* weight decay.
 
-    Same update as :class:`Adam` with ``decoupled_weight_decay=True``: before the moments
+    Same update as ``Adam`` with ``decoupled_weight_decay=True``: before the moments
     are updated, the weights shrink as
 
-    .. math::
+    $$
+    \theta_{t-1} \leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
+    $$
 
-        \theta_{t-1} \leftarrow (1 - \gamma\lambda)\, \theta_{t-1}
-
-    and :math:`g_t` carries no :math:`\lambda\theta` term, so the decay is not rescaled by
-    :math:`\sqrt{\hat v_t}`. The shrink factor uses the learning rate :math:`\gamma`
+    and $g_t$ carries no $\lambda\theta$ term, so the decay is not rescaled by
+    $\sqrt{\hat v_t}$. The shrink factor uses the learning rate $\gamma$
     (Loshchilov & Hutter decouple it from the learning rate, keeping only the schedule
-    multiplier), and the default :math:`\lambda` is ``1e-2``, not 0.
+    multiplier), and the default $\lambda$ is ``1e-2``, not 0.
     """
 
     def __init__(

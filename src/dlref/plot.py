@@ -5,7 +5,7 @@ that covers Chinese (Noto Sans CJK SC, with DejaVu Sans first for Latin text
 and maths symbols), and one colour cycle. A missing glyph is an error rather
 than a silent empty box, so a figure can never lose its labels unnoticed.
 
-Show figures with :func:`show`, which requires alt text for readers who cannot
+Show figures with ``show``, which requires alt text for readers who cannot
 see the image.
 """
 

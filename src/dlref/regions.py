@@ -9,14 +9,14 @@ Counting bound (one input). A unit of layer l sees a function that is affine
 on each of the P_{l-1} pieces left by the earlier layers, so it crosses zero at
 most once per piece; n_l units add at most n_l P_{l-1} kinks:
 
-.. math::
-
-    P_l \\le (n_l + 1) P_{l-1}, \\qquad P \\le \\prod_{l=1}^{L} (n_l + 1).
+$$
+P_l \\le (n_l + 1) P_{l-1}, \\qquad P \\le \\prod_{l=1}^{L} (n_l + 1).
+$$
 
 For one hidden layer of width n this is n + 1, and it is attained.
 
-Two ways to count are given: :func:`breakpoints` follows the kinks exactly,
-layer by layer (float64), and :func:`pieces_on_grid` detects slope changes in
+Two ways to count are given: ``breakpoints`` follows the kinks exactly,
+layer by layer (float64), and ``pieces_on_grid`` detects slope changes in
 samples on a fine grid, an independent check that needs no knowledge of the
 network.
 """
@@ -80,7 +80,7 @@ def _forward(layers: list[tuple[Tensor, Tensor]], x: Tensor, upto: int) -> Tenso
 def sample(model: nn.Module, lo: float, hi: float, n: int) -> tuple[Tensor, Tensor]:
     """``(x, f(x))`` on ``n`` evenly spaced points of ``[lo, hi]``, in float64 on the CPU.
 
-    The network is evaluated from its ``(W, b)`` (see :func:`affine_layers`), so
+    The network is evaluated from its ``(W, b)`` (see ``affine_layers``), so
     a float32 or GPU model is sampled in float64 all the same.
     """
     layers = affine_layers(model)
@@ -236,7 +236,7 @@ def folded_zigzag(depth: int, dtype: torch.dtype = _F64) -> nn.Sequential:
     """``depth - 1`` tent layers, then two units that fold once more: 3 * 2^(depth-1) pieces.
 
     This attains the lower bound of Montúfar et al. (2014) for width 2 and one
-    input, beating :func:`sawtooth`'s 2^depth with the same architecture. The
+    input, beating ``sawtooth``'s 2^depth with the same architecture. The
     last hidden layer reads y = T^(depth-1)(x), which sweeps [0, 1] once per
     piece of T^(depth-1), and the output is g(y) = 2 relu(y - 1/3) + relu(2/3 - y):
     slopes -1, 1, 2 on the three thirds of [0, 1]. Each sweep contributes three

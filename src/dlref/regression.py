@@ -1,28 +1,28 @@
 """Linear regression by hand: one feature, two parameters, mean squared error.
 
-The model predicts :math:`\\hat y_i = b + w x_i` and is scored by the mean squared
-error over the :math:`N` points,
+The model predicts $\\hat y_i = b + w x_i$ and is scored by the mean squared
+error over the $N$ points,
 
-.. math::
+$$
+L(b, w) = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2 .
+$$
 
-    L(b, w) = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2 .
+With the residuals $r_i = \\hat y_i - y_i$ its partial derivatives are
 
-With the residuals :math:`r_i = \\hat y_i - y_i` its partial derivatives are
+$$
+\\frac{\\partial L}{\\partial b} = \\frac{2}{N} \\sum_i r_i, \\qquad
+\\frac{\\partial L}{\\partial w} = \\frac{2}{N} \\sum_i x_i r_i
+$$
 
-.. math::
+(the factor $x_i$ comes from $\\partial \\hat y_i / \\partial w = x_i$), and
+its Hessian does not depend on $b$, $w$ or $y$:
 
-    \\frac{\\partial L}{\\partial b} = \\frac{2}{N} \\sum_i r_i, \\qquad
-    \\frac{\\partial L}{\\partial w} = \\frac{2}{N} \\sum_i x_i r_i
+$$
+H = 2 \\begin{pmatrix} 1 & \\overline{x} \\\\ \\overline{x} & \\overline{x^2} \\end{pmatrix}.
+$$
 
-(the factor :math:`x_i` comes from :math:`\\partial \\hat y_i / \\partial w = x_i`), and
-its Hessian does not depend on :math:`b`, :math:`w` or :math:`y`:
-
-.. math::
-
-    H = 2 \\begin{pmatrix} 1 & \\overline{x} \\\\ \\overline{x} & \\overline{x^2} \\end{pmatrix}.
-
-Gradient descent :math:`\\theta \\leftarrow \\theta - \\eta \\nabla L(\\theta)` on this
-quadratic converges for every start exactly when :math:`0 < \\eta < 2 / \\lambda_{max}(H)`.
+Gradient descent $\\theta \\leftarrow \\theta - \\eta \\nabla L(\\theta)$ on this
+quadratic converges for every start exactly when $0 < \\eta < 2 / \\lambda_{max}(H)$.
 
 Everything here is NumPy in float64. Inputs may be anything ``numpy.asarray``
 accepts (lists, arrays, CPU tensors of any shape holding ``N`` values).
@@ -64,22 +64,22 @@ def _pair(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
 
 
 def predict(b: float, w: float, x: npt.ArrayLike) -> FloatArray:
-    """The model's predictions :math:`\\hat y = b + w x`, as a flat float64 array."""
+    """The model's predictions $\\hat y = b + w x$, as a flat float64 array."""
     return b + w * _vector(x)
 
 
 def mse(b: float, w: float, x: npt.ArrayLike, y: npt.ArrayLike) -> float:
-    """Mean squared error :math:`L = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2`."""
+    """Mean squared error $L = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2$."""
     xv, yv = _pair(x, y)
     return float(np.mean((b + w * xv - yv) ** 2))
 
 
 def mse_gradients(b: float, w: float, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
-    """Hand-derived ``(dL/db, dL/dw)`` of :func:`mse`.
+    """Hand-derived ``(dL/db, dL/dw)`` of ``mse``.
 
-    With :math:`r_i = b + w x_i - y_i`:
-    :math:`\\partial L/\\partial b = 2\\,\\mathrm{mean}(r)` and
-    :math:`\\partial L/\\partial w = 2\\,\\mathrm{mean}(x\\,r)`.
+    With $r_i = b + w x_i - y_i$:
+    $\\partial L/\\partial b = 2\\,\\mathrm{mean}(r)$ and
+    $\\partial L/\\partial w = 2\\,\\mathrm{mean}(x\\,r)$.
     """
     xv, yv = _pair(x, y)
     r = b + w * xv - yv
@@ -115,9 +115,9 @@ def gradient_descent(
     batch_size: int | None = None,
     seed: int = 0,
 ) -> DescentPath:
-    """Run ``steps`` updates :math:`(b, w) \\leftarrow (b, w) - \\eta\\,\\nabla L_B(b, w)`.
+    """Run ``steps`` updates $(b, w) \\leftarrow (b, w) - \\eta\\,\\nabla L_B(b, w)$.
 
-    :math:`L_B` is the MSE on a batch ``B``: all points when ``batch_size`` is
+    $L_B$ is the MSE on a batch ``B``: all points when ``batch_size`` is
     ``None`` (batch gradient descent); otherwise consecutive slices of
     ``batch_size`` points from a fresh permutation each epoch, drawn by
     ``numpy.random.default_rng(seed)``, the last slice of an epoch holding what
@@ -157,13 +157,13 @@ def gradient_descent(
 def loss_surface(
     x: npt.ArrayLike, y: npt.ArrayLike, b_values: npt.ArrayLike, w_values: npt.ArrayLike
 ) -> FloatArray:
-    """:func:`mse` on the grid ``b_values × w_values``.
+    """``mse`` on the grid ``b_values × w_values``.
 
     Returns shape ``(len(w_values), len(b_values))`` with entry ``[i, j]`` equal to
     ``L(b_values[j], w_values[i])``: the layout of ``numpy.meshgrid(b_values,
     w_values)``, ready for ``contour(B, W, Z)``. Computed from the expansion
-    :math:`L = b^2 + 2bw\\overline{x} + w^2\\overline{x^2} - 2b\\overline{y}
-    - 2w\\overline{xy} + \\overline{y^2}`.
+    $L = b^2 + 2bw\\overline{x} + w^2\\overline{x^2} - 2b\\overline{y}
+    - 2w\\overline{xy} + \\overline{y^2}$.
     """
     xv, yv = _pair(x, y)
     bb, ww = np.meshgrid(_vector(b_values), _vector(w_values))
@@ -179,9 +179,9 @@ def loss_surface(
 
 
 def hessian(x: npt.ArrayLike) -> FloatArray:
-    """Hessian of :func:`mse` in ``(b, w)``.
+    """Hessian of ``mse`` in ``(b, w)``.
 
-    :math:`H = 2\\,[[1, \\overline{x}], [\\overline{x}, \\overline{x^2}]]`, the same at every point.
+    $H = 2\\,[[1, \\overline{x}], [\\overline{x}, \\overline{x^2}]]$, the same at every point.
     """
     xv = _vector(x)
     if xv.size == 0:
@@ -191,10 +191,10 @@ def hessian(x: npt.ArrayLike) -> FloatArray:
 
 
 def condition_number(x: npt.ArrayLike) -> float:
-    """:math:`\\kappa = \\lambda_{max}(H) / \\lambda_{min}(H)` of the :func:`hessian`.
+    """$\\kappa = \\lambda_{max}(H) / \\lambda_{min}(H)$ of the ``hessian``.
 
     It is at least 1, exactly 1 for standardised ``x`` (mean 0, mean square 1, where
-    :math:`H = 2I`), and ``inf`` when all ``x`` are equal (:math:`H` singular).
+    $H = 2I$), and ``inf`` when all ``x`` are equal ($H$ singular).
     """
     eig = np.linalg.eigvalsh(hessian(x))
     # A numerically singular H (all x equal, up to rounding) has no finite condition number.
@@ -202,7 +202,7 @@ def condition_number(x: npt.ArrayLike) -> float:
 
 
 def max_stable_lr(x: npt.ArrayLike) -> float:
-    """The divergence threshold :math:`2 / \\lambda_{max}(H)` of batch gradient descent.
+    """The divergence threshold $2 / \\lambda_{max}(H)$ of batch gradient descent.
 
     Any rate below it converges from every start; any rate above it diverges
     from almost every start (all but those exactly orthogonal to the top eigenvector).
@@ -213,7 +213,7 @@ def max_stable_lr(x: npt.ArrayLike) -> float:
 def standardize(
     x: npt.ArrayLike, mean: float | None = None, std: float | None = None
 ) -> tuple[FloatArray, float, float]:
-    """:math:`z = (x - \\mu) / \\sigma`; returns ``(z, mu, sigma)``.
+    """$z = (x - \\mu) / \\sigma$; returns ``(z, mu, sigma)``.
 
     ``mu`` and ``sigma`` default to the mean and the population standard deviation
     (``ddof=0``, like scikit-learn's ``StandardScaler``) of ``x`` itself; pass the
@@ -228,8 +228,8 @@ def standardize(
 
 
 def to_original_scale(b: float, w: float, mean: float, std: float) -> tuple[float, float]:
-    """Turn ``(b, w)`` fitted on :math:`z = (x - \\mu)/\\sigma` into ``(b, w)`` for ``x``.
+    """Turn ``(b, w)`` fitted on $z = (x - \\mu)/\\sigma$ into ``(b, w)`` for ``x``.
 
-    From :math:`b + w (x - \\mu)/\\sigma = (b - w\\mu/\\sigma) + (w/\\sigma)\\,x`.
+    From $b + w (x - \\mu)/\\sigma = (b - w\\mu/\\sigma) + (w/\\sigma)\\,x$.
     """
     return b - w * mean / std, w / std

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 @dataclass
 class History:
-    """Per-epoch measurements of :func:`fit`; validation lists stay empty without validation."""
+    """Per-epoch measurements of ``fit``; validation lists stay empty without validation."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -57,7 +57,7 @@ def fit(
     seed: int = 0,
     log_every: int = 0,
 ) -> History:
-    """Train ``model`` for ``epochs`` passes over ``(x, y)`` and return its :class:`History`.
+    """Train ``model`` for ``epochs`` passes over ``(x, y)`` and return its ``History``.
 
     Args:
         batch_size: ``None`` for full-batch gradient descent; otherwise mini-batches
