@@ -20,13 +20,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import jupytext
 import nbformat
 
+from sitegen import pagesource
 from sitegen.pageenv import page_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,18 +68,19 @@ def read_notebook(path: Path) -> nbformat.NotebookNode | None:
 
 
 def is_notebook_page(path: Path) -> bool:
-    return path.suffix == ".md" and read_notebook(path) is not None
+    return path.suffix == ".md" and pagesource.is_notebook_page(path.read_text(encoding="utf-8"))
 
 
 # --- what a page depends on -------------------------------------------------
 
 
-def _dlref_imports(source: str) -> set[str]:
+@lru_cache(maxsize=512)
+def _dlref_imports(source: str) -> frozenset[str]:
     """Names of dlref modules imported by ``source`` ("dlref", "dlref.conv", ...)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return {"dlref"}  # the kernel will report it; depend on everything's root
+        return frozenset({"dlref"})  # the kernel will report it; depend on everything's root
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -92,7 +94,7 @@ def _dlref_imports(source: str) -> set[str]:
             found.add(node.module)
             # `from dlref import conv` may name a submodule
             found.update(f"{node.module}.{a.name}" for a in node.names)
-    return found
+    return frozenset(found)
 
 
 def _module_file(name: str) -> Path | None:
@@ -106,7 +108,7 @@ def _module_file(name: str) -> Path | None:
 
 def library_dependencies(code: str) -> list[Path]:
     """The library files whose source can change the result of running ``code``."""
-    pending = _dlref_imports(code)
+    pending = set(_dlref_imports(code))
     if pending:
         pending.add("dlref")  # importing any submodule runs the package __init__
     seen: set[Path] = set()
@@ -151,12 +153,11 @@ def device_name() -> str:
 
 
 def cache_key(path: Path, lang: str) -> str:
-    text = path.read_bytes()
-    notebook = read_notebook(path)
-    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code") if notebook else ""
+    text = path.read_text(encoding="utf-8")
+    code = "\n".join(source for _, source in pagesource.code_cells(text))
     digest = hashlib.sha256()
     digest.update(lang.encode())
-    digest.update(text)
+    digest.update(text.encode())
     for dep in library_dependencies(code):
         digest.update(str(dep.relative_to(REPO)).encode())
         digest.update(dep.read_bytes())

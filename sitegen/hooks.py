@@ -46,6 +46,7 @@ LAGGING = {
 
 _rendered: dict[str, str] = {}  # src_uri -> Markdown
 _executed: dict[str, ex.ExecutedPage] = {}
+_report: dict[str, Any] = {}  # this build's report, made once in on_files
 
 
 def _lang(config: MkDocsConfig) -> str:
@@ -59,6 +60,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     lang = _lang(config)
     _rendered.clear()
     _executed.clear()
+    _report.clear()
     for file in list(files.documentation_pages()):
         path = Path(file.abs_src_path or "")
         if not ex.is_notebook_page(path):
@@ -84,8 +86,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for module in apilinks.public_modules():
         api_page = _api_page(module, lang)
         files.append(File.generated(config, apilinks.module_page(module), content=api_page))
+    _report.update(report.build_report())  # after executing, so it covers this build's pages
     if lang == "en":  # the site root holds the report for both languages
-        data = json.dumps(report.build_report(), ensure_ascii=False, indent=1)
+        data = json.dumps(_report, ensure_ascii=False, indent=1)
         files.append(File.generated(config, "verification.json", content=data))
     return files
 
@@ -138,7 +141,7 @@ def _after_title(markdown: str, block: str) -> str:
 
 
 def _verification_table(lang: str) -> str:
-    data = report.build_report()
+    data = _report
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for entry in data["pages"]:
         rows.setdefault(entry["page"], {})[entry["lang"]] = entry

@@ -17,7 +17,6 @@ the one pages use (```` ```python ```` fences at the start of a line).
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,25 +25,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sitegen.pageenv import page_env
+from sitegen.pagesource import code_cells, is_notebook_page
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 VERIFIED = "✓ verified: "
-
-
-def is_notebook_page(text: str) -> bool:
-    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
-    return "kernelspec:" in front and "language: python" in front
 
 
 def to_script(path: Path) -> str:
     """The page's code cells as one script, each preceded by its location."""
     text = path.read_text(encoding="utf-8")
-    parts = [f"# Generated from {path.relative_to(REPO)}: its code cells, in order.\n"]
-    for match in FENCE.finditer(text):
-        line = text.count("\n", 0, match.start(1)) + 1
-        parts.append(f"# %% {path.relative_to(REPO)}:{line}\n{match.group(1)}")
+    where = path.relative_to(REPO)
+    parts = [f"# Generated from {where}: its code cells, in order.\n"]
+    parts += [f"# %% {where}:{line}\n{code}\n" for line, code in code_cells(text)]
     return "\n".join(parts)
 
 

@@ -177,16 +177,20 @@ def test_a_failing_page_fails_the_mkdocs_build_with_its_location(tmp_path: Path)
     assert f"{bad}:{line}: ValueError: snippet broke" in result.stdout + result.stderr
 
 
-def test_plain_script_runner_sees_the_same_cells_as_the_notebook() -> None:
-    from sitegen import script
+def test_page_source_reading_agrees_with_jupytext_on_every_page() -> None:
+    """The fast reader (cache keys, the script runner) sees what the executor runs."""
+    from sitegen import pagesource
 
-    for lang in ex.LANGS:
-        for path in ex.pages(lang):
-            notebook = ex.read_notebook(path)
-            assert notebook is not None
+    notebooks = 0
+    for path in sorted(ex.DOCS.rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        notebook = ex.read_notebook(path)
+        assert pagesource.is_notebook_page(text) == (notebook is not None), path
+        if notebook is not None:
+            notebooks += 1
             cells = [c.source for c in notebook.cells if c.cell_type == "code"]
-            found = [m.group(1).rstrip("\n") for m in script.FENCE.finditer(path.read_text())]
-            assert found == cells, path
+            assert [code for _, code in pagesource.code_cells(text)] == cells, path
+    assert notebooks == sum(len(ex.pages(lang)) for lang in ex.LANGS) > 0
 
 
 def test_plain_script_runner_runs_a_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
