@@ -18,7 +18,6 @@ def test_api_index_links_every_public_module_once(lang: str) -> None:
     assert sorted(linked) == sorted(set(linked)), f"docs/{lang}/api.md links a module twice"
     assert modules - set(linked) == set(), f"missing from docs/{lang}/api.md"
     assert set(linked) - modules == set(), f"docs/{lang}/api.md links modules that do not exist"
-    assert set(apilinks.public_modules()) == modules
 
 
 def test_links_point_at_the_module_that_defines_the_object() -> None:
