@@ -244,3 +244,14 @@ def test_slim_html_joins_wrapped_chinese_lines_only() -> None:
 
     assert slim_html("<p>第一行，\n第二行 and\nEnglish</p>") == "<p>第一行，第二行 and\nEnglish</p>"
     assert slim_html("<pre>第一行\n第二行</pre>") == "<pre>第一行\n第二行</pre>"
+
+
+def test_the_cpu_is_known_without_torch_only_when_nothing_else_is_possible(tmp_path: Path) -> None:
+    driver = tmp_path / "nvidiactl"
+    assert ex.cpu_without_asking_torch("", (str(driver),))  # no driver: torch cannot see CUDA
+    assert ex.cpu_without_asking_torch(" cpu ", (str(driver),))
+    driver.touch()
+    assert not ex.cpu_without_asking_torch("", (str(driver),))  # a GPU may be there: ask torch
+    assert ex.cpu_without_asking_torch("cpu", (str(driver),))
+    assert not ex.cpu_without_asking_torch("cuda", ())
+    assert not ex.cpu_without_asking_torch("cuda:1", (str(driver),))
