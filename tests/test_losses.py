@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -85,3 +87,36 @@ def test_a_linear_models_mse_slice_is_convex() -> None:
     ends = torch.randn(2), torch.randn(2)
     values = L.loss_along_line(nn.Linear(1, 1), nn.MSELoss(), x, y, *ends, a)
     assert (L.chord_gap(a, values) <= 1e-6).all()
+
+
+@pytest.mark.parametrize("num_classes", [2, 3, 10, 1000])
+def test_double_softmax_loss_stays_in_the_band_and_reaches_both_ends(num_classes: int) -> None:
+    low, high = L.double_softmax_loss_bounds(num_classes)
+    ce = nn.CrossEntropyLoss(reduction="none")
+    target = torch.zeros(1, dtype=torch.long)
+    # Extremes: a fully confident right model, a fully confident wrong model, a uniform one.
+    right = torch.zeros(1, num_classes, dtype=torch.float64)
+    right[0, 0] = 1e4
+    wrong = torch.zeros(1, num_classes, dtype=torch.float64)
+    wrong[0, 1] = 1e4
+    for logits, expected in ((right, low), (wrong, high)):
+        doubled = ce(torch.softmax(logits, dim=1), target).item()
+        assert doubled == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    uniform = ce(torch.softmax(torch.zeros(1, num_classes, dtype=torch.float64), 1), target)
+    assert uniform.item() == pytest.approx(math.log(num_classes), rel=1e-12)
+    # Random logits on every scale: always inside the band, whatever the true loss.
+    gen = torch.Generator().manual_seed(num_classes)
+    for scale in (0.1, 1.0, 10.0, 100.0):
+        logits = scale * torch.randn(500, num_classes, generator=gen, dtype=torch.float64)
+        targets = torch.randint(num_classes, (500,), generator=gen)
+        doubled = ce(torch.softmax(logits, dim=1), targets)
+        assert doubled.min().item() >= low - 1e-12
+        assert doubled.max().item() <= high + 1e-12
+        true_loss = ce(logits, targets)
+        poor = true_loss > high
+        assert (doubled[poor] < true_loss[poor]).all()
+
+
+def test_double_softmax_loss_bounds_refuses_fewer_than_two_classes() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        L.double_softmax_loss_bounds(1)

@@ -18,13 +18,86 @@ A single $\\alpha$ where the left side is larger proves $f$ is not convex.
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
-__all__ = ["chord_gap", "loss_along_line", "naive_bce", "permute_hidden_units"]
+__all__ = [
+    "chord_gap",
+    "double_softmax_loss_bounds",
+    "loss_along_line",
+    "naive_bce",
+    "permute_hidden_units",
+]
+
+
+def double_softmax_loss_bounds(num_classes: int) -> tuple[float, float]:
+    """The band that cross-entropy is confined to when softmax is applied twice.
+
+    ``nn.CrossEntropyLoss`` applies log-softmax itself. A model that already ends
+    in ``softmax`` feeds it probabilities $p \\in [0, 1]^C$ with
+    $\\sum_j p_j = 1$ as if they were logits, and the loss for the correct class
+    $y$ becomes
+
+    $$
+    f(p) = \\log \\sum_{j=1}^{C} e^{p_j} - p_y
+         = \\log\\Big(1 + \\sum_{j \\ne y} e^{p_j - p_y}\\Big).
+    $$
+
+    Fix $p_y$; the other $C-1$ entries are non-negative and sum to $1 - p_y$.
+    Since $e^x$ is convex, $\\sum_{j \\ne y} e^{p_j}$ is largest when one entry
+    takes all of $1 - p_y$ and smallest when they share it equally, so
+
+    $$
+    \\log\\big(1 + (C-1)\\,e^{(1-p_y)/(C-1) - p_y}\\big)
+    \\le f(p) \\le
+    \\log\\big(1 + (C-2)\\,e^{-p_y} + e^{1 - 2p_y}\\big).
+    $$
+
+    Both sides fall as $p_y$ grows. The lower one is smallest at $p_y = 1$
+    (a perfect, fully confident model): $\\log(1 + (C-1)/e) = \\log(e + C - 1) - 1$.
+    The upper one is largest at $p_y = 0$ with all the mass on one wrong class
+    (a confidently wrong model): $\\log(e + C - 1)$. Hence
+
+    $$
+    \\log(e + C - 1) - 1 \\le f(p) \\le \\log(e + C - 1),
+    $$
+
+    and both ends are attained. The true cross-entropy $-\\log p_y$ runs over
+    $[0, \\infty)$ instead: the doubled loss can never approach 0, and whenever
+    the true loss exceeds $\\log(e + C - 1)$ the doubled one reads lower. For a
+    uniform $p$ both equal $\\log C$.
+
+    Args:
+        num_classes: the number of classes $C$, at least 2.
+
+    Returns:
+        ``(low, high)`` $= (\\log(e + C - 1) - 1, \\log(e + C - 1))$.
+
+    Raises:
+        ValueError: if ``num_classes`` is below 2.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.losses import double_softmax_loss_bounds
+
+        low, high = double_softmax_loss_bounds(10)
+        logits = torch.tensor([[1e4] + [0.0] * 9])  # a perfect, fully confident model
+        probabilities = torch.softmax(logits, dim=1)  # the model's last layer
+        loss = nn.CrossEntropyLoss()(probabilities, torch.tensor([0]))  # softmax again
+        print(f"band [{low:.4f}, {high:.4f}], loss of a perfect model {loss.item():.4f}")
+        assert abs(loss.item() - low) < 1e-5
+        ```
+    """
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+    high = math.log(math.e + num_classes - 1)
+    return high - 1.0, high
 
 
 def naive_bce(probabilities: Tensor, targets: Tensor, reduction: str = "mean") -> Tensor:
