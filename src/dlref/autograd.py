@@ -25,7 +25,26 @@ Number = int | float
 
 
 class Value:
-    """A scalar in a computation graph, with the gradient of the graph's output."""
+    """A scalar in a computation graph, with the gradient of the graph's output.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.autograd import Value
+
+        a, b = Value(0.5), Value(-1.5)
+        out = (a * b).sigmoid() + a / b
+        out.backward()
+
+        ta = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        tb = torch.tensor(-1.5, dtype=torch.float64, requires_grad=True)
+        torch_out = torch.sigmoid(ta * tb) + ta / tb
+        torch_out.backward()
+        print(a.grad, ta.grad.item())
+        assert abs(out.data - torch_out.item()) < 1e-12
+        assert abs(a.grad - ta.grad.item()) < 1e-12 and abs(b.grad - tb.grad.item()) < 1e-12
+        ```
+    """
 
     __slots__ = ("_backward", "data", "grad", "label", "op", "parents")
 
@@ -194,5 +213,19 @@ def _lift(x: Value | Number) -> Value:
 
 
 def graph_edges(root: Value) -> list[tuple[Value, Value]]:
-    """The edges (parent, child) of the graph ending at root, in topological order."""
+    """The edges (parent, child) of the graph ending at root, in topological order.
+
+    Examples:
+        ```python
+        from dlref.autograd import Value, graph_edges
+
+        x = Value(3.0, label="x")
+        y = x * x + 1
+        edges = graph_edges(y)
+        print([(parent.label or parent.op or parent.data, child.op) for parent, child in edges])
+        product = edges[2][0]
+        assert product.op == "*" and len(edges) == 4
+        assert edges[:2] == [(x, product), (x, product)]  # x enters the product twice
+        ```
+    """
     return [(p, node) for node in root.topological_order() for p in node.parents]

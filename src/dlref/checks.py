@@ -21,7 +21,21 @@ CHECK_MIME = "application/vnd.dlref.check+json"
 
 
 class ClaimError(AssertionError):
-    """A claim on a page turned out to be false."""
+    """A claim on a page turned out to be false.
+
+    Examples:
+        ```python
+        from dlref import ClaimError, check
+
+        try:
+            check("2 + 2 == 5", 2 + 2 == 5)
+        except ClaimError as err:
+            message = str(err)
+        print(message)
+        assert message == "claim failed: 2 + 2 == 5"
+        assert issubclass(ClaimError, AssertionError)
+        ```
+    """
 
 
 def _in_kernel() -> bool:
@@ -58,6 +72,15 @@ def check(claim: str, condition: Any, detail: str = "") -> None:
         claim: the statement, in the page's language, exactly as a reader should see it.
         condition: anything with a truth value, including a one-element tensor.
         detail: optional evidence shown beside the claim (a measured number, say).
+
+    Examples:
+        ```python
+        import torch
+        from dlref import check
+
+        s = torch.sigmoid(torch.linspace(-6, 6, 121))
+        check("sigmoid's derivative never exceeds 1/4", (s * (1 - s)).max() <= 0.25)
+        ```
     """
     if not _as_bool(condition):
         raise ClaimError(f"claim failed: {claim}" + (f" ({detail})" if detail else ""))
@@ -84,6 +107,16 @@ def check_close(
 
     The failure message carries the largest difference, so a broken claim says
     by how much it broke.
+
+    Examples:
+        ```python
+        import torch
+        from dlref import check_close
+
+        x = torch.linspace(-5, 5, 11)
+        softplus = torch.nn.functional.softplus(x)
+        check_close("softplus(x) = log(1 + e^x)", softplus, torch.log1p(x.exp()), rtol=1e-5)
+        ```
     """
     a, e = _float64(actual), _float64(expected)
     if a.shape != e.shape:

@@ -36,6 +36,20 @@ def depths(nodes: Sequence[N], edges: Sequence[tuple[N, N]]) -> dict[N, int]:
     """Longest-path depth of every node; ``edges`` are ``(parent, child)`` pairs.
 
     Raises ``ValueError`` when the edges form a cycle or name a node not in ``nodes``.
+
+    Examples:
+        ```python
+        from dlref.graphs import depths
+
+        edges = [("x", "mul"), ("w", "mul"), ("mul", "add"), ("b", "add")]
+        depth = depths(["x", "w", "b", "mul", "add"], edges)
+        print(depth)
+        assert depth == {"x": 0, "w": 0, "b": 1, "mul": 1, "add": 2}  # b sits left of add
+        try:
+            depths(["p", "q"], [("p", "q"), ("q", "p")])
+        except ValueError as err:
+            print(err)
+        ```
     """
     known = set(nodes)
     incoming: dict[N, list[N]] = defaultdict(list)
@@ -71,6 +85,18 @@ def layered_layout(
     In each column the nodes are spaced one unit apart, centred on ``y = 0`` and
     listed from the top by the mean ``y`` of their parents, highest first; sources
     (nodes without parents) come last. Ties keep the order of ``nodes``.
+
+    Examples:
+        ```python
+        from dlref.graphs import layered_layout
+
+        edges = [("x", "mul"), ("w", "mul"), ("mul", "add"), ("b", "add")]
+        where = layered_layout(["x", "w", "b", "mul", "add"], edges)
+        print(where)
+        assert where["x"] == (0.0, 0.5) and where["w"] == (0.0, -0.5)
+        assert where["mul"] == (1.0, 0.5) and where["b"] == (1.0, -0.5)  # the source b: below
+        assert where["add"] == (2.0, 0.0)
+        ```
     """
     depth = depths(nodes, edges)
     parents: dict[N, list[N]] = defaultdict(list)
@@ -102,6 +128,25 @@ def draw_value_graph(ax: Axes, root: Value, *, show_grad: bool = True) -> list[V
     its ``data`` and, with ``show_grad``, its ``grad``; ``k`` is the node's index
     in the topological order, so the backward pass visits the boxes in the order
     ``#n-1, ..., #1, #0``. Leaves are drawn in one colour, computed nodes in another.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        from dlref.autograd import Value
+        from dlref.graphs import draw_value_graph
+        from dlref.plot import figure
+
+        x, w = Value(2.0, label="x"), Value(-0.5, label="w")
+        y = (x * w).tanh()
+        y.backward()
+        fig, ax = figure()
+        order = draw_value_graph(ax, y)
+        boxes = [t.get_text() for t in ax.texts if t.get_text()]
+        plt.close(fig)
+        print(boxes[-1])
+        assert order[-1] is y and len(boxes) == 4
+        assert boxes[-1].startswith("#3  tanh")
+        ```
     """
     order = root.topological_order()
     edges = graph_edges(root)

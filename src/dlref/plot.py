@@ -62,7 +62,19 @@ def _ensure_cjk_font_visible() -> None:
 
 
 def apply_style() -> None:
-    """Apply the house style to matplotlib's global settings (done on import)."""
+    """Apply the house style to matplotlib's global settings (done on import).
+
+    Examples:
+        ```python
+        import matplotlib as mpl
+        from dlref.plot import COLORS, apply_style
+
+        mpl.rcParams["axes.grid"] = False
+        apply_style()
+        assert mpl.rcParams["axes.grid"] is True
+        assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == list(COLORS)
+        ```
+    """
     _ensure_cjk_font_visible()
     mpl.rcParams.update(STYLE)  # type: ignore[arg-type]
     # A label in a font without its glyphs renders as boxes; make that fail loudly.
@@ -72,14 +84,46 @@ def apply_style() -> None:
 
 def figure(ncols: int = 1, nrows: int = 1, *, width: float | None = None,
            height: float | None = None, **kwargs: Any) -> tuple[Figure, Any]:  # fmt: skip
-    """A new figure in the house size; returns ``(fig, axes)`` like ``plt.subplots``."""
+    """A new figure in the house size; returns ``(fig, axes)`` like ``plt.subplots``.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        from dlref.plot import HEIGHT_IN, WIDTH_IN, figure
+
+        fig, axes = figure(ncols=2, nrows=2)
+        print(axes.shape, fig.get_size_inches())
+        assert axes.shape == (2, 2)
+        assert tuple(fig.get_size_inches()) == (WIDTH_IN, 2 * HEIGHT_IN)
+        plt.close(fig)
+        ```
+    """
     size = (width or WIDTH_IN, height or HEIGHT_IN * nrows)
     fig, axes = plt.subplots(nrows, ncols, figsize=size, layout="constrained", **kwargs)
     return fig, axes
 
 
 def png_bytes(fig: Figure) -> bytes:
-    """The figure rendered to PNG with fixed metadata, so equal figures give equal bytes."""
+    """The figure rendered to PNG with fixed metadata, so equal figures give equal bytes.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        from dlref.plot import figure, png_bytes
+
+
+        def draw() -> bytes:
+            fig, ax = figure()
+            ax.plot([0, 1, 2], [1, 0, 2])
+            data = png_bytes(fig)
+            plt.close(fig)
+            return data
+
+
+        first, second = draw(), draw()
+        assert first[1:4] == b"PNG" and first == second
+        ```
+    """
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
@@ -91,6 +135,22 @@ def show(fig: Figure, alt: str) -> None:
     In a notebook (and so on the site) the PNG is shown with ``alt`` attached;
     in a plain Python session the figure opens in a window as ``plt.show()``
     would.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        from dlref.plot import figure, show
+
+        fig, ax = figure()
+        ax.plot([0, 1], [0, 1])
+        try:
+            show(fig, alt="  ")  # a figure without a description is refused
+        except ValueError as err:
+            print(err)
+        else:
+            raise AssertionError("show accepted empty alt text")
+        plt.close(fig)
+        ```
     """
     if not alt.strip():
         raise ValueError("show() needs alt text that says what the figure shows")
@@ -108,7 +168,23 @@ def show(fig: Figure, alt: str) -> None:
 
 
 def label_lines(ax: Axes, **legend_kwargs: Any) -> None:
-    """A legend in the house style (no frame, best location)."""
+    """A legend in the house style (no frame, best location).
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        from dlref.plot import figure, label_lines
+
+        fig, ax = figure()
+        ax.plot([0, 1], [0, 1], label="rising")
+        ax.plot([0, 1], [1, 0], label="falling")
+        label_lines(ax)
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["rising", "falling"]
+        assert not legend.get_frame_on()
+        plt.close(fig)
+        ```
+    """
     ax.legend(loc=legend_kwargs.pop("loc", "best"), **legend_kwargs)
 
 
@@ -141,6 +217,25 @@ def decision_boundary(
     classes as an int64 CPU tensor of shape ``(resolution, resolution)``, row
     ``i`` holding the ``i``-th height from the bottom (matplotlib's
     ``origin="lower"``).
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        import torch
+        from torch import nn
+        from dlref.plot import decision_boundary, figure
+
+        model = nn.Linear(2, 2)  # logits (-x1, x1): class 1 exactly where x1 > 0
+        with torch.no_grad():
+            model.weight.copy_(torch.tensor([[-1.0, 0.0], [1.0, 0.0]]))
+            model.bias.zero_()
+        x, y = torch.tensor([[-1.0, -1.0], [1.0, 1.0]]), torch.tensor([0, 1])
+        fig, ax = figure()
+        classes = decision_boundary(ax, model, x, y, resolution=20)
+        plt.close(fig)
+        assert classes.shape == (20, 20)
+        assert (classes[:, :10] == 0).all() and (classes[:, 10:] == 1).all()
+        ```
     """
     if x.ndim != 2 or x.shape[1] != 2:
         raise ValueError(f"decision_boundary needs points of shape (N, 2), got {tuple(x.shape)}")

@@ -13,7 +13,17 @@ def _cell(value: Any, digits: int) -> str:
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 4) -> str:
-    """A Markdown table; floats are shown with ``digits`` significant digits."""
+    """A Markdown table; floats are shown with ``digits`` significant digits.
+
+    Examples:
+        ```python
+        from dlref.report import markdown_table
+
+        text = markdown_table(["width", "error"], [[4, 0.123456], [8, 0.0312]], digits=3)
+        print(text)
+        assert text.splitlines()[2] == "| 4 | 0.123 |"
+        ```
+    """
     if any(len(row) != len(headers) for row in rows):
         raise ValueError(f"every row needs {len(headers)} cells")
     lines = [
@@ -25,7 +35,22 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: int = 4) -> None:
-    """Show a table: rendered Markdown in a notebook, plain text elsewhere."""
+    """Show a table: rendered Markdown in a notebook, plain text elsewhere.
+
+    Examples:
+        ```python
+        import contextlib
+        import io
+
+        from dlref.report import markdown_table, table
+
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            table(["n", "n squared"], [[2, 4], [3, 9]])  # not in a notebook: printed
+        print(out.getvalue())
+        assert out.getvalue().strip() == markdown_table(["n", "n squared"], [[2, 4], [3, 9]])
+        ```
+    """
     text = markdown_table(headers, rows, digits)
     try:
         from IPython import get_ipython

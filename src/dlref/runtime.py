@@ -18,6 +18,17 @@ def device() -> torch.device:
     ``DLREF_DEVICE`` (for example ``cpu``, ``cuda`` or ``cuda:1``) overrides the
     choice; asking for CUDA on a machine without it raises ``RuntimeError``
     rather than silently falling back.
+
+    Examples:
+        ```python
+        import torch
+        from dlref import device
+
+        d = device()
+        print(d)
+        assert d.type in ("cpu", "cuda")
+        assert torch.zeros(2, device=d).device.type == d.type
+        ```
     """
     requested = os.environ.get(DEVICE_ENV, "").strip()
     if not requested:
@@ -36,6 +47,19 @@ def seed(value: int = 0) -> torch.Generator:
 
     Pages call this once at the top; library functions that draw random
     numbers take their own ``seed`` argument instead of relying on global state.
+
+    Examples:
+        ```python
+        import torch
+        from dlref import seed
+
+        g = seed(0)
+        first = torch.randn(3, generator=g), torch.rand(2)
+        g = seed(0)
+        again = torch.randn(3, generator=g), torch.rand(2)
+        assert torch.equal(first[0], again[0])  # the returned generator restarts
+        assert torch.equal(first[1], again[1])  # and so does torch's global one
+        ```
     """
     random.seed(value)
     np.random.seed(value)
