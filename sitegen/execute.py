@@ -37,7 +37,7 @@ CACHE = REPO / ".cache" / "exec"
 REQUIREMENTS = REPO / "requirements" / "site.txt"
 LANGS = ("en", "zh")
 # Bump when the execution or rendering changes in a way that alters cached results.
-EXECUTOR_VERSION = "4"
+EXECUTOR_VERSION = "5"
 CHECK_MIME = "application/vnd.dlref.check+json"
 CELL_TIMEOUT_S = 300
 KEEP_VERSIONS = 3  # cached results kept per page and language
@@ -353,6 +353,7 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
     for i, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":
             continue
+        cell.outputs = settle_streams(cell.outputs)
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stderr":
                 raise _failure(
@@ -389,6 +390,45 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
     )
     _store(page)
     return page
+
+
+def settle_streams(outputs: list[Any]) -> list[Any]:
+    """The cell's outputs with its printed text in one piece per run of text.
+
+    The kernel sends what a cell prints in chunks, flushed on a timer, so one
+    ``print`` can arrive as two stream outputs ("value" and "\\n"), and the
+    newline can even land after a badge that the cell displayed next. Which
+    happens depends on timing, so two builds of a page would differ in layout.
+    Here adjacent chunks of one stream are joined, and a newline that arrives
+    after a display output is given back to the unfinished line before it.
+    """
+    settled: list[Any] = []
+    open_line: dict[str, Any] = {}  # stream name -> its last output, if unfinished
+    for output in outputs:
+        if output.get("output_type") != "stream":
+            settled.append(output)
+            continue
+        text = output["text"] if isinstance(output["text"], str) else "".join(output["text"])
+        unfinished = open_line.get(output["name"])
+        if unfinished is not None and text.startswith("\n"):
+            unfinished["text"] += "\n"
+            text = text[1:]
+        open_line.pop(output["name"], None)
+        if not text:
+            continue
+        previous = settled[-1] if settled else None
+        if (
+            previous is not None
+            and previous.get("output_type") == "stream"
+            and previous["name"] == output["name"]
+        ):
+            previous["text"] += text
+        else:
+            output["text"] = text
+            settled.append(output)
+        if not text.endswith("\n"):
+            open_line[output["name"]] = settled[-1]
+    return settled
 
 
 class _environment:

@@ -255,3 +255,45 @@ def test_the_cpu_is_known_without_torch_only_when_nothing_else_is_possible(tmp_p
     assert ex.cpu_without_asking_torch("cpu", (str(driver),))
     assert not ex.cpu_without_asking_torch("cuda", ())
     assert not ex.cpu_without_asking_torch("cuda:1", (str(driver),))
+
+
+def _stream(text: str) -> dict[str, str]:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def test_printed_lines_are_settled_whatever_the_chunking() -> None:
+    badge = {"output_type": "display_data", "data": {ex.CHECK_MIME: {"claim": "c"}}}
+    whole = [_stream("value 1\n"), badge, _stream("after\n")]
+    for chunks in (
+        [_stream("value 1\n"), badge, _stream("after"), _stream("\n")],
+        [_stream("value 1"), badge, _stream("\n"), _stream("after\n")],
+        [_stream("val"), _stream("ue 1"), badge, _stream("\nafter\n")],
+    ):
+        assert ex.settle_streams(chunks) == whole
+    # Text printed without a newline on purpose stays where it was printed.
+    kept = [_stream("no newline"), badge, _stream("next\n")]
+    assert ex.settle_streams([dict(o) for o in kept]) == kept
+
+
+def test_a_page_that_prints_and_checks_in_one_cell_executes_identically(tmp_path: Path) -> None:
+    cells = "".join(
+        f"```python\nprint('value {i}')\ncheck('claim {i}', True)\nprint('after {i}')\n```\n\n"
+        for i in range(40)
+    )
+    path = page(tmp_path, "# P\n\n```python\nfrom dlref import check\n```\n\n" + cells)
+    runs = [ex.execute(path, "en", use_cache=False).notebook for _ in range(2)]
+    layouts = [
+        [
+            [(o["output_type"], o.get("text")) for o in c["outputs"]]
+            for c in nb["cells"]
+            if c["cell_type"] == "code" and c["outputs"]
+        ]
+        for nb in runs
+    ]
+    assert layouts[0] == layouts[1]
+    for i, layout in enumerate(layouts[0]):
+        assert layout == [
+            ("stream", f"value {i}\n"),
+            ("display_data", None),
+            ("stream", f"after {i}\n"),
+        ]
