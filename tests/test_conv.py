@@ -238,3 +238,96 @@ def test_summary_reports_mismatches_like_torch() -> None:
         conv.summary(nn.Sequential(nn.Conv2d(3, 8, 3)), (1, 1, 8, 8))
     with pytest.raises(ValueError, match="does not know"):
         conv.summary(nn.Sequential(nn.LSTM(3, 3)), (1, 3))
+
+
+AVG_GRID = list(
+    itertools.product(range(1, 12), range(1, 5), range(1, 4), range(0, 3), [False, True])
+)
+
+
+def _torch_avg_pool(
+    size: tuple[int, int], k: tuple[int, int], s: tuple[int, int], p: tuple[int, int], **kw: bool
+) -> torch.Tensor | None:
+    """PyTorch's AvgPool2d output on ones, or None where it refuses the configuration."""
+    try:
+        return nn.AvgPool2d(k, s, p, **kw)(torch.ones(1, 1, *size))
+    except (RuntimeError, ValueError):
+        return None
+
+
+def test_avg_pool_output_size_matches_avg_pool1d_over_grid() -> None:
+    checked = refused = 0
+    for size, k, s, p, ceil in AVG_GRID:
+        for include in (False, True):
+            try:
+                layer = nn.AvgPool1d(k, s, p, ceil_mode=ceil, count_include_pad=include)
+                expected = layer(torch.zeros(1, 1, size)).shape[-1]
+            except (RuntimeError, ValueError) as err:
+                refused += 1
+                with pytest.raises(ValueError) as ours:
+                    conv.avg_pool_output_size(size, k, s, p, ceil)
+                # the same reason, in words: half the kernel, or an output below 1
+                key = "half" if "half" in str(err) else "too small"
+                assert key in str(ours.value), (str(err), str(ours.value))
+                continue
+            checked += 1
+            assert conv.avg_pool_output_size(size, k, s, p, ceil) == expected
+    assert checked > 300 and refused > 50
+
+
+def test_avg_pool_divisors_match_avg_pool2d_over_grid() -> None:
+    # Divisor = window sum / window mean, both measured with PyTorch on an input of ones.
+    checked = 0
+    for (size, k, s, p, ceil), include in itertools.product(AVG_GRID, (False, True)):
+        args = ((1, size), (1, k), (1, s), (0, p))
+        means = _torch_avg_pool(*args, ceil_mode=ceil, count_include_pad=include)
+        if means is None:
+            with pytest.raises(ValueError):
+                conv.avg_pool_divisors(*args, ceil_mode=ceil, count_include_pad=include)
+            continue
+        sums = _torch_avg_pool(*args, ceil_mode=ceil, divisor_override=1)  # type: ignore[arg-type]
+        assert sums is not None
+        divisors = conv.avg_pool_divisors(*args, ceil_mode=ceil, count_include_pad=include)
+        assert divisors.shape == means.shape[-2:]
+        torch.testing.assert_close(sums[0, 0] / divisors, means[0, 0])
+        checked += 1
+    assert checked > 600
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_avg_pool2d_sizes_and_divisors_on_random_2d_cases(seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    checked = 0
+    for _ in range(40):
+        k = tuple(int(v) for v in torch.randint(1, 5, (2,), generator=gen))
+        s = tuple(int(v) for v in torch.randint(1, 4, (2,), generator=gen))
+        p = tuple(int(torch.randint(0, kk // 2 + 1, (1,), generator=gen)) for kk in k)
+        size = tuple(int(v) for v in torch.randint(1, 13, (2,), generator=gen))
+        ceil, include = (
+            bool(torch.rand(1, generator=gen) < 0.5),
+            bool(torch.rand(1, generator=gen) < 0.5),
+        )
+        means = _torch_avg_pool(size, k, s, p, ceil_mode=ceil, count_include_pad=include)  # type: ignore[arg-type]
+        if means is None:
+            continue
+        sums = _torch_avg_pool(size, k, s, p, ceil_mode=ceil, divisor_override=1)  # type: ignore[arg-type]
+        assert sums is not None
+        assert conv.avg_pool_output_size(size, k, s, p, ceil) == tuple(means.shape[-2:])
+        divisors = conv.avg_pool_divisors(size, k, s, p, ceil, count_include_pad=include)
+        torch.testing.assert_close(sums[0, 0] / divisors, means[0, 0])
+        checked += 1
+    assert checked > 20
+
+
+def test_avg_pool_has_no_dilation_and_count_include_pad_keeps_the_size() -> None:
+    with pytest.raises(TypeError):
+        nn.AvgPool2d(2, dilation=2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        conv.avg_pool_output_size(5, 2, dilation=2)  # type: ignore[call-arg]
+    # ceil_mode: the last window of 6 with K=3, S=2 reaches past the input and is counted short
+    assert conv.avg_pool_divisors(6, 3, 2, ceil_mode=True).tolist() == [3, 3, 2]
+    assert conv.avg_pool_divisors((4, 4), 2).tolist() == [[4, 4], [4, 4]]
+    with pytest.raises(ValueError, match="at most half of kernel size"):
+        conv.avg_pool_output_size(5, 2, padding=2)
+    with pytest.raises(ValueError, match="too small"):
+        conv.avg_pool_output_size(2, 3, stride=1)

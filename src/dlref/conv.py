@@ -109,6 +109,15 @@ def conv_output_size(
     return _result(out, as_tuple)
 
 
+def _pool_count(w: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Number of pooling windows along one dimension (may be below 1: the caller refuses)."""
+    span = w + 2 * p - d * (k - 1) - 1
+    o = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= w + p:
+        o -= 1  # the last window would start inside the right padding
+    return o
+
+
 def pool_output_size(
     size: Size,
     kernel_size: Size,
@@ -146,10 +155,7 @@ def pool_output_size(
             pi <= ki // 2,
             f"pad should be at most half of kernel size: padding={pi}, kernel_size={ki}",
         )
-        span = wi + 2 * pi - di * (ki - 1) - 1
-        o = (span + (si - 1 if ceil_mode else 0)) // si + 1
-        if ceil_mode and (o - 1) * si >= wi + pi:
-            o -= 1  # the last window would start inside the right padding
+        o = _pool_count(wi, ki, si, pi, di, ceil_mode)
         _require(
             o >= 1,
             f"output size is too small: size={wi}, kernel_size={ki}, stride={si}, "
@@ -157,6 +163,132 @@ def pool_output_size(
         )
         out.append(o)
     return _result(out, as_tuple)
+
+
+def _avg_pool_args(
+    size: Size, kernel_size: Size, stride: Size | None, padding: Size
+) -> tuple[bool, list[tuple[int, int, int, int]]]:
+    """Validated ``(size, kernel, stride, padding)`` per dimension, refused as PyTorch refuses."""
+    if stride is None:
+        stride = kernel_size
+    n = _dims(size, kernel_size, stride, padding)
+    as_tuple = n is not None
+    n = n or 1
+    w = _per_dim(size, n, "size")
+    k = _per_dim(kernel_size, n, "kernel_size")
+    s = _per_dim(stride, n, "stride")
+    p = _per_dim(padding, n, "padding")
+    _require(all(v > 0 for v in k), f"kernel_size must be greater than zero, got {kernel_size}")
+    _require(all(v > 0 for v in s), f"stride must be greater than zero, got {stride}")
+    _require(all(v >= 0 for v in p), f"padding must be non-negative, got {padding}")
+    for ki, pi in zip(k, p, strict=True):
+        _require(
+            pi <= ki // 2,
+            f"pad should be at most half of kernel size: padding={pi}, kernel_size={ki}",
+        )
+    return as_tuple, list(zip(w, k, s, p, strict=True))
+
+
+def avg_pool_output_size(
+    size: Size,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    ceil_mode: bool = False,
+) -> Size:
+    """Output size of ``nn.AvgPool1d/2d/3d``.
+
+    Average pooling has no dilation (``nn.AvgPool2d`` takes no such argument), so
+    per dimension
+
+    $$
+    O = \\left\\lfloor \\frac{W + 2P - K}{S} \\right\\rfloor + 1,
+    $$
+
+    with the stride $S$ defaulting to $K$. With ``ceil_mode=True`` the division
+    rounds up, and a last window that would start in the right padding is dropped,
+    exactly as for max pooling. ``count_include_pad`` does not change the size,
+    only the divisor of each window (see ``avg_pool_divisors``). PyTorch refuses
+    $P > \\lfloor K/2 \\rfloor$ and an output smaller than 1; so does this function.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import avg_pool_output_size
+
+        layer = nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True)
+        ours = avg_pool_output_size(6, 3, stride=2, padding=1, ceil_mode=True)
+        print(ours, layer(torch.zeros(1, 1, 6)).shape[-1])  # 4 4
+        assert ours == layer(torch.zeros(1, 1, 6)).shape[-1]
+        ```
+    """
+    as_tuple, dims = _avg_pool_args(size, kernel_size, stride, padding)
+    out = []
+    for wi, ki, si, pi in dims:
+        o = _pool_count(wi, ki, si, pi, 1, ceil_mode)
+        _require(
+            o >= 1,
+            f"output size is too small: size={wi}, kernel_size={ki}, stride={si}, "
+            f"padding={pi} give {o}",
+        )
+        out.append(o)
+    return _result(out, as_tuple)
+
+
+def avg_pool_divisors(
+    size: Size,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """What ``nn.AvgPool1d/2d/3d`` divides each window's sum by (int64, of the output's size).
+
+    The window of output $o$ starts at $a = oS - P$ (in input coordinates) and is
+    cut at the end of the padded input: $b = \\min(a + K, W + P)$. With
+    ``count_include_pad=True`` (the default) the divisor is $b - a$, zeros of the
+    padding included; with ``False`` it is the number of real input positions,
+    $\\min(b, W) - \\max(a, 0)$. In several dimensions the divisor is the product
+    of the per-dimension counts. Only the edges differ from $K$ (from $\\prod K$):
+    windows that overlap the padding, and, with ``ceil_mode=True``, a last window
+    that reaches past the padded input, which even ``count_include_pad=True``
+    counts short.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from dlref.conv import avg_pool_divisors
+
+        x = torch.ones(1, 1, 1, 6)  # one row of 6: windows of 1×3, stride 2, padding 1
+        args = dict(kernel_size=(1, 3), stride=(1, 2), padding=(0, 1), ceil_mode=True)
+        sums = F.avg_pool2d(x, **args, divisor_override=1)[0, 0]
+        for include in (True, False):
+            divisors = avg_pool_divisors((1, 6), **args, count_include_pad=include)
+            means = F.avg_pool2d(x, **args, count_include_pad=include)[0, 0]
+            print(include, divisors.tolist())  # True [[3, 3, 3, 2]], then False [[2, 3, 3, 1]]
+            assert torch.allclose(sums / divisors, means)
+        ```
+    """
+    _, dims = _avg_pool_args(size, kernel_size, stride, padding)
+    result = torch.ones((), dtype=torch.int64)
+    for wi, ki, si, pi in dims:
+        o = _pool_count(wi, ki, si, pi, 1, ceil_mode)
+        _require(
+            o >= 1,
+            f"output size is too small: size={wi}, kernel_size={ki}, stride={si}, "
+            f"padding={pi} give {o}",
+        )
+        start = torch.arange(o) * si - pi
+        end = torch.clamp(start + ki, max=wi + pi)
+        if count_include_pad:
+            counts = end - start
+        else:
+            counts = torch.clamp(end, max=wi) - torch.clamp(start, min=0)
+        result = result.unsqueeze(-1) * counts  # outer product over the dimensions
+    return result
 
 
 def conv_transpose_output_size(
