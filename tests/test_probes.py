@@ -80,6 +80,7 @@ def test_activation_stats() -> None:
     z1 = model[0](x).detach().double()
     assert stats[0].mean == pytest.approx(float(z1.mean()))
     assert stats[0].std == pytest.approx(float(z1.std(correction=0)))
+    assert stats[0].abs_max == pytest.approx(float(z1.abs().max()))
     relu_stats = probes.activation_stats(model, x, layer_type=nn.ReLU)
     assert len(relu_stats) == 1
     a2 = model[3](model[2](model[1](model[0](x)))).detach()
@@ -94,6 +95,7 @@ def test_batch_std_separates_input_signal_from_constant_offsets() -> None:
         layer.bias.copy_(torch.arange(6.0))
     (stats,) = probes.activation_stats(nn.Sequential(layer), torch.randn(10, 4))
     assert stats.batch_std == 0.0
+    assert stats.abs_max == 5.0  # the offset that std and batch_std do not show
     assert stats.std == pytest.approx(float(torch.arange(6.0).std(correction=0)))
 
 

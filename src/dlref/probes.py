@@ -111,13 +111,16 @@ class ActivationStats:
     across the batch, dimension 0). It is 0 when every input gives the same output."""
     zero_fraction: float
     """Fraction of entries exactly 0 (dead ReLU units, or a collapsed signal)."""
+    abs_max: float
+    """Largest absolute value of any entry: unlike `std`, it also sees an offset shared
+    by every entry (a pre-activation far from 0 saturates a sigmoid whatever its spread)."""
 
 
 @torch.no_grad()
 def activation_stats(
     model: nn.Module, x: Tensor, *, layer_type: type[nn.Module] = nn.Linear
 ) -> list[ActivationStats]:
-    """Mean, standard deviations and zero fraction of each layer's output on `x`.
+    """Mean, standard deviations, zero fraction and largest |entry| of each layer's output on `x`.
 
     One forward pass under `torch.no_grad()` in the model's current mode (a
     BatchNorm layer in training mode normalises with the batch's statistics and
@@ -142,6 +145,7 @@ def activation_stats(
                 std=float(out.std(correction=0)),
                 batch_std=float(out.var(dim=0, correction=0).mean().sqrt()),
                 zero_fraction=float((out == 0).double().mean()),
+                abs_max=float(out.abs().max()),
             )
 
         return hook
