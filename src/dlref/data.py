@@ -40,6 +40,20 @@ def spiral(
 
     Returns ``(X, y)``: ``X`` float32 of shape ``(C·N, 2)`` with the rows of class
     0 first, then class 1, ...; ``y`` int64 of shape ``(C·N,)`` holding ``k``.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.data import spiral
+
+        x, y = spiral(n_per_class=50, n_classes=3, noise=0.0)
+        print(x.shape, y.bincount().tolist())
+        assert y.bincount().tolist() == [50, 50, 50]
+        # without noise every arm's radius grows linearly from 0.2 to 1.0
+        radius = x[y == 1].norm(dim=1)
+        assert torch.allclose(radius, 0.8 * torch.linspace(0, 1, 50) + 0.2, atol=1e-6)
+        assert torch.equal(spiral(10, seed=3)[0], spiral(10, seed=3)[0])
+        ```
     """
     if n_per_class < 1 or n_classes < 1:
         raise ValueError("n_per_class and n_classes must be at least 1")
@@ -66,6 +80,18 @@ def noisy_line(
     ``ε ~ N(0, 1)``; all ``x`` are drawn first, then all ``ε``.
 
     Returns ``(x, y)``, both float32 of shape ``(n, 1)``, ready for ``nn.Linear(1, 1)``.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.data import noisy_line
+
+        x, y = noisy_line(n=200, intercept=1.0, slope=2.0, noise=0.1)
+        design = torch.cat([torch.ones_like(x), x], dim=1)
+        fitted = torch.linalg.lstsq(design, y).solution.flatten()
+        print(fitted)  # least squares recovers intercept and slope
+        assert torch.allclose(fitted, torch.tensor([1.0, 2.0]), atol=0.1)
+        ```
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -91,6 +117,18 @@ def train_val_split(
 
     Raises ``ValueError`` when ``val_fraction`` is not in (0, 1), when the lengths
     differ, or when either part would be empty.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.data import train_val_split
+
+        x = torch.arange(10.0)
+        (x_train, y_train), (x_val, y_val) = train_val_split(x, 10 * x, val_fraction=0.3)
+        print(x_train.tolist(), x_val.tolist())
+        assert len(x_val) == 3 and torch.equal(y_val, 10 * x_val)  # rows stay paired
+        assert sorted(torch.cat([x_train, x_val]).tolist()) == x.tolist()  # each row once
+        ```
     """
     if not tensors:
         raise ValueError("train_val_split needs at least one tensor")
@@ -116,6 +154,17 @@ def sine(
 
     ``x = linspace(low, high, n)`` and ``y = sin(x)``. Returns ``(x, y)``, both of
     shape ``(n, 1)`` and dtype ``dtype`` (float64 by default).
+
+    Examples:
+        ```python
+        import math
+        from dlref.data import sine
+
+        x, y = sine(n=5, low=0.0, high=math.pi)
+        print(x.flatten().tolist(), y.flatten().tolist())
+        assert x.shape == (5, 1) and abs(x[2].item() - math.pi / 2) < 1e-15
+        assert abs(y[2].item() - 1.0) < 1e-15 and abs(y[4].item()) < 1e-15
+        ```
     """
     x = torch.linspace(low, high, n, dtype=dtype).unsqueeze(1)
     return x, torch.sin(x)
@@ -129,6 +178,18 @@ class Digits:
     ``nn.Conv2d(1, ...)``); ``y_*`` are int64 labels 0-9. Without standardization
     pixels are in [0, 1]; with it they are ``(pixels - mean) / std``, where ``mean``
     and ``std`` are single numbers computed on the training images only.
+
+    Examples:
+        ```python
+        from dlref.data import digits
+
+        data = digits(standardize=True)
+        x, y = data.train
+        print(f"mean {x.mean():.2e}, std {x.std():.6f}")
+        assert abs(x.mean().item()) < 1e-5 and abs(x.std().item() - 1.0) < 1e-5
+        pixels = data.images("val")  # back to [0, 1]
+        assert pixels.min().item() > -1e-5 and pixels.max().item() < 1 + 1e-5
+        ```
     """
 
     x_train: Tensor
@@ -168,6 +229,19 @@ def digits(seed: int = 0, val_fraction: float = 0.2, standardize: bool = False) 
     images' overall mean and standard deviation.
 
     Needs scikit-learn (``pip install "dlref[data]"``); it is imported only here.
+
+    Examples:
+        ```python
+        from sklearn.datasets import load_digits
+        from dlref.data import digits
+
+        data = digits(seed=0, val_fraction=0.2)
+        per_class = load_digits().target.tolist()
+        expected = [round(0.2 * per_class.count(c)) for c in range(10)]
+        print(len(data.y_train), len(data.y_val))
+        assert len(data.y_train) + len(data.y_val) == len(per_class)
+        assert data.y_val.bincount().tolist() == expected  # stratified
+        ```
     """
     try:
         from sklearn.datasets import load_digits

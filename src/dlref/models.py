@@ -44,8 +44,24 @@ def mlp(
     stacks the linear layers with nothing between them: the composition is
     then itself one affine map ``x -> W_L ... W_1 x + b``.
 
-    Example: ``mlp((2, 100, 25, 3))`` is Linear(2,100) ReLU Linear(100,25) ReLU
-    Linear(25,3).
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.models import mlp
+
+        model = mlp((2, 100, 25, 3))
+        print(model)
+        assert [type(m) for m in model] == [nn.Linear, nn.ReLU, nn.Linear, nn.ReLU, nn.Linear]
+        assert torch.equal(mlp((2, 100, 25, 3))[0].weight, model[0].weight)  # same seed
+
+        affine = mlp((3, 5, 2), activation=None)  # two linear layers are one affine map
+        first, last = affine[0], affine[1]
+        x = torch.randn(4, 3)
+        weight = last.weight @ first.weight
+        bias = last.weight @ first.bias + last.bias
+        torch.testing.assert_close(affine(x), x @ weight.T + bias)
+        ```
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp needs at least an input and an output size, got {tuple(sizes)}")
@@ -84,6 +100,22 @@ def digits_cnn(
     input with probability ``p`` and scales the rest by ``1/(1-p)``; in
     evaluation mode BatchNorm uses the running averages and Dropout is the
     identity.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.models import digits_cnn
+
+        torch.manual_seed(0)
+        model = digits_cnn()
+        x = torch.randn(4, 1, 8, 8)
+        model.eval()
+        out = model(x)
+        print(out.shape)
+        assert out.shape == (4, 10) and torch.equal(model(x), out)  # eval: repeatable
+        model.train()
+        assert not torch.allclose(model(x), out)  # batch statistics and dropout
+        ```
     """
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
@@ -117,6 +149,18 @@ def lenet(in_channels: int = 3, n_outputs: int = 10, *, seed: int = 0) -> nn.Seq
                     -Flatten-Linear(400,120)-ReLU-Linear(120,84)-ReLU-Linear(84,n_outputs)
 
     (conv: 32-5+1 = 28, pool: 14; conv: 14-5+1 = 10, pool: 5).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.models import lenet
+
+        model = lenet(in_channels=1, n_outputs=10)
+        x = torch.zeros(2, 1, 32, 32)
+        print(model[:6](x).shape)
+        assert model[:6](x).shape == (2, 16, 5, 5)
+        assert model(x).shape == (2, 10)
+        ```
     """
 
     def build() -> nn.Sequential:

@@ -17,7 +17,24 @@ from torch import Tensor, nn
 
 @dataclass
 class History:
-    """Per-epoch measurements of ``fit``; validation lists stay empty without validation."""
+    """Per-epoch measurements of ``fit``; validation lists stay empty without validation.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.train import History, fit
+
+        model = nn.Linear(2, 2)
+        x, y = torch.randn(16, 2), torch.randint(0, 2, (16,))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss_fn = nn.functional.cross_entropy
+        history = fit(model, x, y, loss_fn=loss_fn, optimizer=optimizer, epochs=3)
+        print(history)
+        assert isinstance(history, History) and len(history.loss) == 3
+        assert history.val_loss == [] and History().loss == []
+        ```
+    """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
@@ -26,7 +43,19 @@ class History:
 
 
 def accuracy(logits: Tensor, targets: Tensor) -> float:
-    """Fraction of rows whose largest logit is at the target class index."""
+    """Fraction of rows whose largest logit is at the target class index.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.train import accuracy
+
+        logits = torch.tensor([[2.0, 0.1], [0.3, 0.9], [1.0, 0.0], [0.2, 0.1]])
+        targets = torch.tensor([0, 1, 1, 0])
+        print(accuracy(logits, targets))
+        assert accuracy(logits, targets) == 0.75
+        ```
+    """
     return float((logits.argmax(dim=1) == targets).float().mean())
 
 
@@ -34,7 +63,25 @@ def accuracy(logits: Tensor, targets: Tensor) -> float:
 def evaluate(
     model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]
 ) -> tuple[float, float]:
-    """(loss, accuracy) of ``model`` on ``(x, y)`` in eval mode; restores the previous mode."""
+    """(loss, accuracy) of ``model`` on ``(x, y)`` in eval mode; restores the previous mode.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.train import evaluate
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+        x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+        loss, acc = evaluate(model, x, y, nn.functional.cross_entropy)
+        print(loss, acc)
+        assert model.training  # the mode it had before
+        model.eval()  # no dropout: the same loss
+        with torch.no_grad():
+            assert abs(loss - nn.functional.cross_entropy(model(x), y).item()) < 1e-6
+        ```
+    """
     was_training = model.training
     model.eval()
     logits = model(x)
@@ -65,6 +112,25 @@ def fit(
         validation: optional ``(x_val, y_val)`` measured after every epoch.
         classify: record accuracies (targets are class indices); ``False`` for regression.
         log_every: print a progress line every this many epochs (0: never).
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.models import mlp
+        from dlref.train import fit
+
+        torch.manual_seed(0)
+        x = torch.randn(64, 2)
+        y = (x[:, 0] + x[:, 1] > 0).long()
+        model = mlp((2, 8, 2), seed=0)
+        sgd = torch.optim.SGD(model.parameters(), lr=0.5)
+        loss_fn = nn.functional.cross_entropy
+        history = fit(
+            model, x, y, loss_fn=loss_fn, optimizer=sgd, epochs=20, batch_size=16, log_every=10
+        )
+        assert history.loss[-1] < history.loss[0] / 2 and history.accuracy[-1] > 0.9
+        ```
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
