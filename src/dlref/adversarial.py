@@ -48,6 +48,20 @@ def summed_cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
 
     Summing makes each example's input gradient independent of the batch size
     (the mean would divide it by ``N``); the sign, which FGSM uses, is the same.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from dlref.adversarial import summed_cross_entropy
+
+        logits, targets = torch.randn(5, 3), torch.tensor([0, 2, 1, 1, 0])
+        by_hand = -logits.log_softmax(dim=1)[torch.arange(5), targets].sum()
+        summed = summed_cross_entropy(logits, targets)
+        print(summed)
+        torch.testing.assert_close(summed, by_hand)
+        torch.testing.assert_close(summed, 5 * F.cross_entropy(logits, targets))
+        ```
     """
     return F.cross_entropy(logits, targets, reduction="sum")
 
@@ -68,6 +82,23 @@ def input_gradient(
 
     Computed in evaluation mode with ``torch.autograd.grad``, so the model's
     parameters get no ``.grad`` and the model's previous mode is restored.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from dlref.adversarial import input_gradient
+
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 3)
+        x, y = torch.rand(2, 4), torch.tensor([0, 2])
+        grad = input_gradient(model, x, y)
+        with torch.no_grad():  # for a linear model: (softmax(Wx + b) - onehot(y)) W
+            by_hand = (model(x).softmax(dim=1) - F.one_hot(y, 3)) @ model.weight
+        print(grad)
+        torch.testing.assert_close(grad, by_hand)
+        assert model.weight.grad is None
+        ```
     """
     was_training = model.training
     model.eval()
@@ -104,6 +135,33 @@ def fgsm(
     Returns a new tensor (no autograd history) with ``‖x' − x‖∞ ≤ ε`` per example
     and every value inside ``bounds``. A pixel whose gradient is exactly zero is
     not moved (``sign(0) = 0``).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.adversarial import fgsm
+
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 2)
+        x = torch.full((1, 4), 0.5)
+        y = model(x).argmax(dim=1)  # attack the model's own prediction
+        i = int(y)
+
+
+        def margin(v: torch.Tensor) -> float:
+            with torch.no_grad():
+                out = model(v)[0]
+            return (out[i] - out[1 - i]).item()
+
+
+        x_adv = fgsm(model, x, y, epsilon=0.1)
+        w = model.weight.detach()
+        print(margin(x), margin(x_adv))
+        # for a linear model the margin drops by exactly ε ‖w_y − w_other‖₁
+        drop = 0.1 * (w[i] - w[1 - i]).abs().sum().item()
+        assert abs(margin(x) - margin(x_adv) - drop) < 1e-5
+        assert (x_adv - x).abs().max() <= 0.1 + 1e-7
+        ```
     """
     if epsilon < 0:
         raise ValueError(f"epsilon must be >= 0, got {epsilon}")
@@ -131,6 +189,21 @@ def iterative_fgsm(
     with ``α = step_size``. Each step is projected back into the L∞ ball of radius
     ``ε`` around ``x`` and into ``bounds``, so the result obeys the same budget as
     ``fgsm`` while following the loss more closely than one big step.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.adversarial import fgsm, iterative_fgsm
+
+        torch.manual_seed(0)
+        model = torch.nn.Linear(4, 2)
+        x = torch.full((3, 4), 0.5)
+        y = torch.tensor([0, 1, 0])
+        x_iter = iterative_fgsm(model, x, y, epsilon=0.1, step_size=0.03, steps=5)
+        print(x_iter - x)
+        # a linear model's gradient sign never changes: the steps add up to one FGSM step
+        assert torch.equal(x_iter, fgsm(model, x, y, epsilon=0.1))
+        ```
     """
     if epsilon < 0 or step_size <= 0 or steps < 1:
         raise ValueError(
@@ -155,6 +228,19 @@ def random_sign_noise(
     are random instead of chosen by the gradient. The signs come from a local
     generator seeded with ``seed`` (drawn on the CPU, so every device gets the
     same noise).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.adversarial import random_sign_noise
+
+        x = torch.full((2, 1000), 0.5)
+        delta = random_sign_noise(x, epsilon=0.1, seed=0) - x
+        print(delta.sign().mean())  # about as many steps up as down
+        torch.testing.assert_close(delta.abs(), torch.full_like(delta, 0.1))
+        assert delta.sign().mean().abs() < 0.1
+        assert torch.equal(random_sign_noise(x, 0.1, seed=0), random_sign_noise(x, 0.1, seed=0))
+        ```
     """
     if epsilon < 0:
         raise ValueError(f"epsilon must be >= 0, got {epsilon}")
@@ -165,7 +251,20 @@ def random_sign_noise(
 
 
 def linf_norm(delta: Tensor) -> Tensor:
-    """``‖δ_i‖∞ = max_j |δ_ij|`` for every example ``i`` (all dimensions but the first)."""
+    """``‖δ_i‖∞ = max_j |δ_ij|`` for every example ``i`` (all dimensions but the first).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.adversarial import linf_norm
+
+        rows = [[[0.1, -0.3], [0.2, 0.0]], [[0.0, 0.05], [-0.02, 0.01]]]
+        delta = torch.tensor(rows, dtype=torch.float64)
+        print(linf_norm(delta))
+        inf = torch.linalg.vector_norm(delta.flatten(1), ord=float("inf"), dim=1)
+        assert torch.equal(linf_norm(delta), inf) and linf_norm(delta).tolist() == [0.3, 0.05]
+        ```
+    """
     if delta.dim() < 1 or delta.shape[0] == 0:
         raise ValueError(f"need a non-empty batch, got shape {tuple(delta.shape)}")
     return delta.reshape(delta.shape[0], -1).abs().amax(dim=1)
@@ -197,6 +296,28 @@ def minimal_epsilon(
     ``ε`` only scales it. Returns a float tensor of shape ``(N,)`` on ``x``'s
     device: ``math.inf`` where no ``ε`` in the grid changes a correct prediction,
     and the first grid value for an example already misclassified.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.adversarial import minimal_epsilon
+
+        torch.manual_seed(0)
+        model = torch.nn.Linear(3, 2)
+        x = torch.rand(6, 3)
+        with torch.no_grad():
+            logits = model(x)
+        y = logits.argmax(dim=1)
+        grid = [k / 100 for k in range(101)]
+        found = minimal_epsilon(model, x, y, grid, bounds=None)
+        # linear model: the prediction flips at ε = margin / ‖w_0 − w_1‖₁
+        margin = (logits[:, 0] - logits[:, 1]).abs()
+        exact = margin / (model.weight[0] - model.weight[1]).abs().sum().detach()
+        print(found, exact)
+        inside = exact < 1
+        assert torch.equal(torch.isinf(found), ~inside)
+        assert ((found[inside] >= exact[inside]) & (found[inside] < exact[inside] + 0.01)).all()
+        ```
     """
     grid = [float(e) for e in epsilons]
     if not grid or grid[0] < 0 or any(b <= a for a, b in itertools.pairwise(grid)):
