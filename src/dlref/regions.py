@@ -40,6 +40,21 @@ def affine_layers(model: nn.Module) -> list[tuple[Tensor, Tensor]]:
 
     Raises ``ValueError`` unless the model is an ``nn.Sequential`` alternating
     ``Linear`` and ``ReLU``, with one input and one output.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.regions import affine_layers
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 1))
+        (w1, b1), (w2, b2) = affine_layers(model)
+        x = torch.tensor([[0.7]])
+        by_hand = w2 @ torch.relu(w1 @ x.double() + b1[:, None]) + b2
+        print(w1.dtype, by_hand)
+        torch.testing.assert_close(by_hand, model(x).double())
+        ```
     """
     if not isinstance(model, nn.Sequential):
         raise ValueError("expected an nn.Sequential of Linear and ReLU layers")
@@ -82,6 +97,20 @@ def sample(model: nn.Module, lo: float, hi: float, n: int) -> tuple[Tensor, Tens
 
     The network is evaluated from its ``(W, b)`` (see ``affine_layers``), so
     a float32 or GPU model is sampled in float64 all the same.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.regions import sample
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(1, 4), nn.ReLU(), nn.Linear(4, 1))
+        x, y = sample(model, -1.0, 1.0, 5)
+        print(x, y)
+        assert x.dtype == y.dtype == torch.float64
+        torch.testing.assert_close(y.float(), model(x.float()[:, None]).squeeze(1).detach())
+        ```
     """
     layers = affine_layers(model)
     x = torch.linspace(lo, hi, n, dtype=_F64)
@@ -130,6 +159,20 @@ def breakpoints(
     the output's slope does not change (relative difference below ``rtol``) are
     dropped, so the result is the set of true kinks. The interval may be the
     whole line (the default).
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.regions import affine_layers, breakpoints
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 1))
+        kinks = breakpoints(model)
+        (w, b), _ = affine_layers(model)  # one hidden layer: unit i bends at -b_i / w_i
+        print(kinks)
+        torch.testing.assert_close(kinks, torch.sort(-b / w[:, 0]).values)
+        ```
     """
     layers = affine_layers(model)
     points = torch.tensor([0.0], dtype=_F64)  # an anchor; removed below unless it is a kink
@@ -161,7 +204,18 @@ def _true_kinks(layers: list[tuple[Tensor, Tensor]], candidates: Tensor, rtol: f
 def linear_pieces(
     model: nn.Module, lo: float = -math.inf, hi: float = math.inf, *, rtol: float = 1e-9
 ) -> int:
-    """Number of maximal intervals of ``(lo, hi)`` on which the network is affine: kinks + 1."""
+    """Number of maximal intervals of ``(lo, hi)`` on which the network is affine: kinks + 1.
+
+    Examples:
+        ```python
+        from dlref.regions import linear_pieces, pieces_on_grid, random_relu_network, sample
+
+        net = random_relu_network([4, 4], seed=0)
+        _, y = sample(net, -3.0, 3.0, 30001)
+        print(linear_pieces(net, -3.0, 3.0), pieces_on_grid(y))
+        assert linear_pieces(net, -3.0, 3.0) == pieces_on_grid(y)  # exact count = grid count
+        ```
+    """
     return int(breakpoints(model, lo, hi, rtol=rtol).numel()) + 1
 
 
@@ -173,6 +227,18 @@ def pieces_on_grid(values: Tensor, *, rtol: float = 1e-6) -> int:
     changes the slope twice (into and out of that cell), so each run of
     consecutive changes counts as one kink. Kinks fewer than about two cells
     apart merge, so this is a lower bound that is exact on a fine enough grid.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import pieces_on_grid
+
+        x = torch.linspace(-1, 1, 101, dtype=torch.float64)
+        print(pieces_on_grid(x.abs()), pieces_on_grid(torch.relu(x) + torch.relu(x - 0.33)))
+        assert pieces_on_grid(x.abs()) == 2
+        assert pieces_on_grid(torch.relu(x) + torch.relu(x - 0.33)) == 3  # a kink inside a cell
+        assert pieces_on_grid(torch.relu(x) + torch.relu(x - 0.01)) == 2  # one cell apart: merged
+        ```
     """
     v = values.detach().to("cpu", _F64).reshape(-1)
     if v.numel() < 3:
@@ -204,13 +270,36 @@ def tent(x: Tensor) -> Tensor:
     """The tent map: T(x) = 2x on [0, 1/2] and 2 - 2x on [1/2, 1].
 
     On [0, 1] it is T(x) = 2 relu(x) - 4 relu(x - 1/2): two ReLU units.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import tent
+
+        x = torch.linspace(0, 1, 11, dtype=torch.float64)
+        print(tent(x))
+        torch.testing.assert_close(tent(x), torch.minimum(2 * x, 2 - 2 * x))
+        ```
     """
     result: Tensor = 2 * torch.relu(x) - 4 * torch.relu(x - 0.5)
     return result
 
 
 def sawtooth_reference(x: Tensor, depth: int) -> Tensor:
-    """T^k(x) = 1 - |(2^k x mod 2) - 1| on [0, 1]: 2^(k-1) teeth, 2^k affine pieces."""
+    """T^k(x) = 1 - |(2^k x mod 2) - 1| on [0, 1]: 2^(k-1) teeth, 2^k affine pieces.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import pieces_on_grid, sawtooth_reference, tent
+
+        x = torch.linspace(0, 1, 1001, dtype=torch.float64)
+        composed = tent(tent(tent(x)))
+        torch.testing.assert_close(sawtooth_reference(x, 3), composed)
+        print(pieces_on_grid(composed))
+        assert pieces_on_grid(composed) == 2**3
+        ```
+    """
     result: Tensor = 1 - ((2**depth * x) % 2 - 1).abs()
     return result
 
@@ -222,6 +311,19 @@ def sawtooth(depth: int, dtype: torch.dtype = _F64) -> nn.Sequential:
     T = 2 h_1 - 4 h_2 from the previous one and computes the same two units of
     it; the output is 2 h_1 - 4 h_2. On [0, 1] it has 2^depth pieces with
     6 * depth + 1 parameters.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import linear_pieces, parameter_count, sample, sawtooth
+        from dlref.regions import sawtooth_reference
+
+        net = sawtooth(4)
+        x, y = sample(net, 0.0, 1.0, 1001)
+        torch.testing.assert_close(y, sawtooth_reference(x, 4))
+        print(linear_pieces(net, 0.0, 1.0), parameter_count(net))
+        assert linear_pieces(net, 0.0, 1.0) == 2**4 and parameter_count(net) == 6 * 4 + 1
+        ```
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
@@ -241,6 +343,17 @@ def folded_zigzag(depth: int, dtype: torch.dtype = _F64) -> nn.Sequential:
     piece of T^(depth-1), and the output is g(y) = 2 relu(y - 1/3) + relu(2/3 - y):
     slopes -1, 1, 2 on the three thirds of [0, 1]. Each sweep contributes three
     pieces, and where two sweeps meet the slopes differ, so nothing merges.
+
+    Examples:
+        ```python
+        from dlref.regions import folded_zigzag, linear_pieces, pieces_on_grid, sample, sawtooth
+
+        net = folded_zigzag(3)
+        _, y = sample(net, 0.0, 1.0, 4801)
+        print(linear_pieces(net, 0.0, 1.0), pieces_on_grid(y))
+        assert linear_pieces(net, 0.0, 1.0) == 3 * 2**2 == pieces_on_grid(y)
+        assert linear_pieces(sawtooth(3), 0.0, 1.0) == 2**3  # same widths, fewer pieces
+        ```
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
@@ -261,6 +374,17 @@ def shallow_zigzag(width: int, dtype: torch.dtype = _F64) -> nn.Sequential:
 
     Unit i is relu(x - (i+1)/(width+1)); the output weights 1, -2, 2, -2, ...
     make the slope go 0, 1, -1, 1, ... so every kink is a real one.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import breakpoints, linear_pieces, max_pieces_bound, shallow_zigzag
+
+        net = shallow_zigzag(5)
+        print(breakpoints(net))
+        torch.testing.assert_close(breakpoints(net), torch.arange(1, 6, dtype=torch.float64) / 6)
+        assert linear_pieces(net) == 6 == max_pieces_bound([5])
+        ```
     """
     if width < 1:
         raise ValueError(f"width must be at least 1, got {width}")
@@ -281,6 +405,24 @@ def random_relu_network(
     Every weight and bias of a layer with fan-in m is drawn from U(-1/√m, 1/√m),
     which is what ``nn.Linear.reset_parameters`` gives, but from a local
     generator seeded by ``seed``.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import random_relu_network
+
+        torch.manual_seed(0)
+        before = torch.rand(1)
+        net = random_relu_network([8, 8], seed=0)
+        print(net)
+        for layer in net[::2]:
+            bound = layer.in_features**-0.5  # also PyTorch's bound: nn.Linear(m, n) draws within it
+            assert layer.weight.abs().max() <= bound and layer.bias.abs().max() <= bound
+            assert torch.nn.Linear(layer.in_features, 8).weight.abs().max() <= bound
+        assert torch.equal(random_relu_network([8, 8], seed=0)[2].weight, net[2].weight)
+        torch.manual_seed(0)
+        assert torch.equal(torch.rand(1), before)  # no global random numbers were used
+        ```
     """
     if not widths or any(n < 1 for n in widths):
         raise ValueError(f"widths must be positive, got {list(widths)}")
@@ -296,7 +438,20 @@ def random_relu_network(
 
 
 def parameter_count(model: nn.Module) -> int:
-    """Number of trainable numbers: Σ over parameters of their ``numel``."""
+    """Number of trainable numbers: Σ over parameters of their ``numel``.
+
+    Examples:
+        ```python
+        from torch import nn
+        from dlref.regions import parameter_count
+
+        net = nn.Sequential(nn.Linear(1, 10), nn.ReLU(), nn.Linear(10, 1))
+        print(parameter_count(net))
+        assert parameter_count(net) == (1 * 10 + 10) + (10 * 1 + 1)
+        net[0].bias.requires_grad_(False)  # frozen numbers are not counted
+        assert parameter_count(net) == 21
+        ```
+    """
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
 
@@ -307,6 +462,17 @@ def max_pieces_bound(widths: Sequence[int]) -> int:
     """∏_l (n_l + 1): an upper bound on the pieces of a ReLU network with one input.
 
     See the module docstring for the counting argument.
+
+    Examples:
+        ```python
+        from dlref.regions import linear_pieces, max_pieces_bound, random_relu_network
+
+        print(max_pieces_bound([3, 3]))
+        assert max_pieces_bound([3, 3]) == 16
+        counts = [linear_pieces(random_relu_network([3, 3], seed=s)) for s in range(5)]
+        print(counts)  # random networks stay far below the bound
+        assert max(counts) <= 16
+        ```
     """
     bound: int = math.prod(n + 1 for n in widths)
     return bound
@@ -322,6 +488,16 @@ def montufar_lower_bound(n_inputs: int, widths: Sequence[int]) -> int:
 
     regions. With one hidden layer it is Σ_j C(n, j), the maximum for a single
     layer (n + 1 when n_0 = 1).
+
+    Examples:
+        ```python
+        from dlref.regions import folded_zigzag, linear_pieces, montufar_lower_bound
+
+        print(montufar_lower_bound(1, [2, 2, 2]), montufar_lower_bound(2, [4, 4]))
+        assert montufar_lower_bound(1, [2, 2, 2]) == linear_pieces(folded_zigzag(3), 0.0, 1.0) == 12
+        assert montufar_lower_bound(1, [5]) == 5 + 1
+        assert montufar_lower_bound(2, [4, 4]) == 2**2 * (1 + 4 + 6)
+        ```
     """
     if n_inputs < 1 or not widths or any(n < n_inputs for n in widths):
         raise ValueError("need n_inputs >= 1 and every width >= n_inputs")
@@ -330,5 +506,18 @@ def montufar_lower_bound(n_inputs: int, widths: Sequence[int]) -> int:
 
 
 def as_dtype(model: nn.Module, dtype: torch.dtype = _F64) -> nn.Module:
-    """A copy of ``model`` on the CPU in ``dtype`` (the original is left untouched)."""
+    """A copy of ``model`` on the CPU in ``dtype`` (the original is left untouched).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regions import as_dtype
+
+        model = torch.nn.Linear(1, 1)
+        copy = as_dtype(model)
+        print(copy.weight.dtype, model.weight.dtype)
+        assert copy.weight.dtype == torch.float64 and model.weight.dtype == torch.float32
+        assert copy.weight.item() == model.weight.item()  # float32 to float64 is exact
+        ```
+    """
     return copy.deepcopy(model).to("cpu", dtype)
