@@ -64,12 +64,41 @@ def _pair(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
 
 
 def predict(b: float, w: float, x: npt.ArrayLike) -> FloatArray:
-    """The model's predictions $\\hat y = b + w x$, as a flat float64 array."""
+    """The model's predictions $\\hat y = b + w x$, as a flat float64 array.
+
+    Examples:
+        ```python
+        import numpy as np
+        import torch
+        from dlref.regression import predict
+
+        x = [0.0, 1.0, 2.0]
+        print(predict(0.5, 2.0, x))
+        layer = torch.nn.Linear(1, 1)
+        with torch.no_grad():
+            layer.weight.fill_(2.0)
+            layer.bias.fill_(0.5)
+            by_torch = layer(torch.tensor(x)[:, None]).flatten().numpy()
+        np.testing.assert_allclose(predict(0.5, 2.0, x), by_torch)
+        ```
+    """
     return b + w * _vector(x)
 
 
 def mse(b: float, w: float, x: npt.ArrayLike, y: npt.ArrayLike) -> float:
-    """Mean squared error $L = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2$."""
+    """Mean squared error $L = \\frac{1}{N} \\sum_i (b + w x_i - y_i)^2$.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regression import mse
+
+        x, y = torch.tensor([0.0, 1.0, 2.0, 3.0]), torch.tensor([1.0, 2.5, 5.0, 7.5])
+        print(mse(1.0, 2.0, x, y))
+        torch_mse = torch.nn.functional.mse_loss(1.0 + 2.0 * x, y).item()
+        assert abs(mse(1.0, 2.0, x, y) - torch_mse) < 1e-6
+        ```
+    """
     xv, yv = _pair(x, y)
     return float(np.mean((b + w * xv - yv) ** 2))
 
@@ -80,6 +109,21 @@ def mse_gradients(b: float, w: float, x: npt.ArrayLike, y: npt.ArrayLike) -> tup
     With $r_i = b + w x_i - y_i$:
     $\\partial L/\\partial b = 2\\,\\mathrm{mean}(r)$ and
     $\\partial L/\\partial w = 2\\,\\mathrm{mean}(x\\,r)$.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.regression import mse_gradients
+
+        x = torch.tensor([0.0, 1.0, 2.0, 3.0], dtype=torch.float64)
+        y = torch.tensor([1.0, 2.5, 5.0, 7.5], dtype=torch.float64)
+        b = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+        w = torch.tensor(-0.7, dtype=torch.float64, requires_grad=True)
+        ((b + w * x - y) ** 2).mean().backward()
+        print(mse_gradients(0.3, -0.7, x, y), (b.grad.item(), w.grad.item()))
+        by_hand = mse_gradients(0.3, -0.7, x, y)
+        assert abs(by_hand[0] - b.grad.item()) < 1e-12 and abs(by_hand[1] - w.grad.item()) < 1e-12
+        ```
     """
     xv, yv = _pair(x, y)
     r = b + w * xv - yv
@@ -92,6 +136,17 @@ class DescentPath:
 
     Entry 0 is the starting point, so a run of ``steps`` updates holds ``steps + 1``
     entries. A diverging run ends in very large numbers, ``inf`` or ``nan``.
+
+    Examples:
+        ```python
+        from dlref.regression import DescentPath, gradient_descent, mse
+
+        x, y = [0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 5.0, 7.0]
+        path = gradient_descent(x, y, b0=0.0, w0=0.0, lr=0.1, steps=300)
+        print(path.final, path.loss[-1])
+        assert isinstance(path, DescentPath) and len(path.loss) == 301
+        assert path.loss[0] == mse(0.0, 0.0, x, y) and path.loss[-1] < 1e-8
+        ```
     """
 
     b: FloatArray
@@ -123,6 +178,22 @@ def gradient_descent(
     ``numpy.random.default_rng(seed)``, the last slice of an epoch holding what
     is left (``batch_size=1`` is stochastic gradient descent). The recorded loss
     is always the MSE on all points, so runs with different batch sizes compare.
+
+    Examples:
+        ```python
+        import numpy as np
+        from dlref.regression import gradient_descent
+
+        rng = np.random.default_rng(0)
+        x = rng.uniform(-1, 1, 50)
+        y = 1.0 + 2.0 * x + 0.1 * rng.normal(size=50)
+        w_fit, b_fit = np.polyfit(x, y, 1)  # least squares, solved directly
+        batch = gradient_descent(x, y, b0=0.0, w0=0.0, lr=0.5, steps=200)
+        sgd = gradient_descent(x, y, b0=0.0, w0=0.0, lr=0.05, steps=500, batch_size=1)
+        print(batch.final, sgd.final, (b_fit, w_fit))
+        np.testing.assert_allclose(batch.final, (b_fit, w_fit), rtol=1e-6)
+        np.testing.assert_allclose(sgd.final, (b_fit, w_fit), atol=0.1)  # close, not exact
+        ```
     """
     xv, yv = _pair(x, y)
     n = xv.size
@@ -164,6 +235,19 @@ def loss_surface(
     w_values)``, ready for ``contour(B, W, Z)``. Computed from the expansion
     $L = b^2 + 2bw\\overline{x} + w^2\\overline{x^2} - 2b\\overline{y}
     - 2w\\overline{xy} + \\overline{y^2}$.
+
+    Examples:
+        ```python
+        import numpy as np
+        from dlref.regression import loss_surface, mse
+
+        x, y = [0.0, 1.0, 2.0], [1.0, 2.0, 4.0]
+        b_values, w_values = [-1.0, 0.0, 1.0], [0.5, 1.5]
+        surface = loss_surface(x, y, b_values, w_values)
+        print(surface)
+        by_point = [[mse(b, w, x, y) for b in b_values] for w in w_values]
+        np.testing.assert_allclose(surface, by_point)
+        ```
     """
     xv, yv = _pair(x, y)
     bb, ww = np.meshgrid(_vector(b_values), _vector(w_values))
@@ -182,6 +266,27 @@ def hessian(x: npt.ArrayLike) -> FloatArray:
     """Hessian of ``mse`` in ``(b, w)``.
 
     $H = 2\\,[[1, \\overline{x}], [\\overline{x}, \\overline{x^2}]]$, the same at every point.
+
+    Examples:
+        ```python
+        import numpy as np
+        import torch
+        from dlref.regression import hessian
+
+        x = torch.tensor([0.5, 1.0, 2.0, 4.0], dtype=torch.float64)
+        y = torch.tensor([1.0, 0.0, 3.0, 2.0], dtype=torch.float64)
+
+
+        def loss(p: torch.Tensor) -> torch.Tensor:
+            return ((p[0] + p[1] * x - y) ** 2).mean()
+
+
+        for point in ([0.0, 0.0], [3.0, -2.0]):  # the same at every point
+            p = torch.tensor(point, dtype=torch.float64)
+            by_autograd = torch.autograd.functional.hessian(loss, p)
+            np.testing.assert_allclose(hessian(x), by_autograd.numpy())
+        print(hessian(x))
+        ```
     """
     xv = _vector(x)
     if xv.size == 0:
@@ -195,6 +300,18 @@ def condition_number(x: npt.ArrayLike) -> float:
 
     It is at least 1, exactly 1 for standardised ``x`` (mean 0, mean square 1, where
     $H = 2I$), and ``inf`` when all ``x`` are equal ($H$ singular).
+
+    Examples:
+        ```python
+        import numpy as np
+        from dlref.regression import condition_number, hessian, standardize
+
+        x = [1.0, 2.0, 3.0, 10.0]
+        print(condition_number(x))
+        assert np.isclose(condition_number(x), np.linalg.cond(hessian(x)))
+        assert np.isclose(condition_number(standardize(x)[0]), 1.0)
+        assert condition_number([2.0, 2.0, 2.0]) == float("inf")
+        ```
     """
     eig = np.linalg.eigvalsh(hessian(x))
     # A numerically singular H (all x equal, up to rounding) has no finite condition number.
@@ -206,6 +323,18 @@ def max_stable_lr(x: npt.ArrayLike) -> float:
 
     Any rate below it converges from every start; any rate above it diverges
     from almost every start (all but those exactly orthogonal to the top eigenvector).
+
+    Examples:
+        ```python
+        from dlref.regression import gradient_descent, max_stable_lr
+
+        x, y = [0.0, 1.0, 2.0, 3.0], [1.0, 3.0, 5.0, 7.0]
+        eta = max_stable_lr(x)
+        below = gradient_descent(x, y, b0=0.0, w0=0.0, lr=0.95 * eta, steps=300).loss[-1]
+        above = gradient_descent(x, y, b0=0.0, w0=0.0, lr=1.05 * eta, steps=300).loss[-1]
+        print(eta, below, above)
+        assert below < 1e-8 and above > 1e6
+        ```
     """
     return float(2.0 / np.linalg.eigvalsh(hessian(x))[-1])
 
@@ -218,6 +347,19 @@ def standardize(
     ``mu`` and ``sigma`` default to the mean and the population standard deviation
     (``ddof=0``, like scikit-learn's ``StandardScaler``) of ``x`` itself; pass the
     training set's to transform a validation set the same way.
+
+    Examples:
+        ```python
+        import numpy as np
+        from dlref.regression import standardize
+
+        train, val = [2.0, 4.0, 6.0, 8.0], [5.0, 10.0]
+        z, mu, sigma = standardize(train)
+        print(z, mu, sigma)
+        assert np.isclose(z.mean(), 0.0) and np.isclose(z.std(), 1.0)
+        z_val, _, _ = standardize(val, mu, sigma)  # the training set's mean and spread
+        np.testing.assert_allclose(z_val, (np.array(val) - np.mean(train)) / np.std(train))
+        ```
     """
     xv = _vector(x)
     mu = float(xv.mean()) if mean is None else float(mean)
@@ -231,5 +373,19 @@ def to_original_scale(b: float, w: float, mean: float, std: float) -> tuple[floa
     """Turn ``(b, w)`` fitted on $z = (x - \\mu)/\\sigma$ into ``(b, w)`` for ``x``.
 
     From $b + w (x - \\mu)/\\sigma = (b - w\\mu/\\sigma) + (w/\\sigma)\\,x$.
+
+    Examples:
+        ```python
+        import numpy as np
+        from dlref.regression import standardize, to_original_scale
+
+        x = np.array([10.0, 20.0, 30.0, 40.0])
+        y = np.array([8.1, 12.9, 18.2, 22.8])
+        z, mu, sigma = standardize(x)
+        w_z, b_z = np.polyfit(z, y, 1)  # fitted on the standardised feature
+        w_x, b_x = np.polyfit(x, y, 1)  # fitted on x directly
+        print(to_original_scale(b_z, w_z, mu, sigma), (b_x, w_x))
+        np.testing.assert_allclose(to_original_scale(b_z, w_z, mu, sigma), (b_x, w_x))
+        ```
     """
     return b - w * mean / std, w / std
