@@ -41,6 +41,22 @@ class Landscape:
 
     ``value`` and ``gradient`` take a float64 tensor of shape ``(..., 2)`` and return
     shapes ``(...)`` and ``(..., 2)``. ``minimum`` is the (unique) minimiser.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.landscapes import Landscape, quadratic, rosenbrock
+
+        p = torch.tensor([[-1.2, 1.0], [0.3, 0.4]], dtype=torch.float64, requires_grad=True)
+        for land in (quadratic(25.0, angle=0.5), rosenbrock()):
+            assert isinstance(land, Landscape)
+            (by_autograd,) = torch.autograd.grad(land(p).sum(), p)
+            torch.testing.assert_close(land.gradient(p), by_autograd)
+            assert land(torch.tensor(land.minimum, dtype=torch.float64)) == 0
+            x, y, z = land.grid((-1.0, 1.0), (-1.0, 2.0), n=5)
+            torch.testing.assert_close(z[2, 3], land(torch.stack((x[2, 3], y[2, 3]))))
+            print(land.name)
+        ```
     """
 
     name: str
@@ -74,6 +90,18 @@ def quadratic(condition: float = 25.0, angle: float = 0.0) -> Landscape:
     of the ellipses are the coordinate axes, which flatters optimizers that scale each
     coordinate separately (Adagrad, RMSprop, Adam); a rotated bowl does not.
     Gradient descent with learning rate $\gamma$ is stable iff $\gamma < 2/\kappa$.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.landscapes import quadratic
+
+        bowl = quadratic(condition=25.0, angle=0.3)
+        origin = torch.zeros(2, dtype=torch.float64)
+        curvatures = torch.linalg.eigvalsh(torch.autograd.functional.hessian(bowl.value, origin))
+        print(curvatures)
+        torch.testing.assert_close(curvatures, torch.tensor([1.0, 25.0], dtype=torch.float64))
+        ```
     """
     if condition < 1:
         raise ValueError(f"condition must be >= 1, got {condition}")
@@ -103,6 +131,21 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
 
     The floor of the curved valley $y = x^2$ is nearly flat along its length and
     steep across it (curvature about $2b(1 + 4x^2)$ across, about 2 along).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.landscapes import rosenbrock
+
+        banana = rosenbrock(a=2.0, b=10.0)
+        best = torch.tensor(banana.minimum, dtype=torch.float64)
+        print(banana.minimum, banana(best), banana.gradient(best))
+        assert banana.minimum == (2.0, 4.0) and banana(best) == 0
+        assert torch.equal(banana.gradient(best), torch.zeros(2, dtype=torch.float64))
+        p = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+        (by_autograd,) = torch.autograd.grad(banana(p), p)
+        torch.testing.assert_close(banana.gradient(p), by_autograd)
+        ```
     """
 
     def value(p: Tensor) -> Tensor:
@@ -125,6 +168,20 @@ class Trajectory:
     together): the start, then the point after each of the ``T`` steps taken.
     ``gradients`` has shape ``(T, ...)``: the gradient (noise included) handed to step
     ``t``. ``distances`` is $\lVert p_t - p^\star\rVert$ for every point.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.landscapes import quadratic, run
+
+        path = run(torch.optim.SGD, quadratic(4.0), start=(1.0, 1.0), steps=100, lr=0.1)
+        print(path.steps, path.steps_to_tol, path.final_distance)
+        assert path.points.shape == (101, 2) and path.gradients.shape == (100, 2)
+        # plain SGD: every point is the one before minus lr times its gradient
+        torch.testing.assert_close(path.points[1:], path.points[:-1] - 0.1 * path.gradients)
+        t = path.steps_to_tol
+        assert path.distances[t] <= path.tol < path.distances[t - 1]
+        ```
     """
 
     points: Tensor
@@ -175,6 +232,21 @@ def run(
     The run stops after ``steps`` steps; earlier at a non-finite point or one farther
     than ``bound`` from the minimiser (``diverged``), and, with ``stop_at_tol``, as
     soon as every point is within ``tol`` of the minimiser.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.landscapes import quadratic, run
+
+        bowl = quadratic(condition=10.0)  # f = (x^2 + 10 y^2) / 2
+        path = run(torch.optim.SGD, bowl, start=(1.0, 1.0), steps=20, lr=0.15)
+        t = torch.arange(21, dtype=torch.float64)
+        closed_form = torch.stack(((1 - 0.15 * 1) ** t, (1 - 0.15 * 10) ** t), dim=1)
+        torch.testing.assert_close(path.points, closed_form)
+        too_fast = run(torch.optim.SGD, bowl, start=(1.0, 1.0), steps=200, lr=0.21)  # 2/κ = 0.2
+        print(too_fast.diverged, too_fast.steps)
+        assert too_fast.diverged and not path.diverged
+        ```
     """
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
