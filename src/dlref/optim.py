@@ -75,6 +75,25 @@ class SGD(Optimizer):
 
     with momentum $\mu$ and dampening $\tau$. The learning rate multiplies
     the whole buffer at each step (Sutskever et al. put it inside the buffer instead).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import SGD
+
+        torch.manual_seed(0)
+        start, target = torch.randn(5), torch.randn(5)
+        ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+        settings = {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}
+        optimizers = SGD([ours], **settings), torch.optim.SGD([theirs], **settings)
+        for _ in range(10):
+            for p, opt in zip((ours, theirs), optimizers):
+                opt.zero_grad()
+                ((p - target) ** 4).sum().backward()
+                opt.step()
+        print(ours.detach())
+        torch.testing.assert_close(ours, theirs)  # the same updates as torch.optim
+        ```
     """
 
     def __init__(
@@ -147,6 +166,25 @@ class Adagrad(Optimizer):
     with learning-rate decay $\eta$ (``lr_decay``). $\epsilon$ is added
     *outside* the square root. Here $s_0$ comes from each param group; torch reads
     it from the constructor argument only (and fills the state at construction time).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import Adagrad
+
+        torch.manual_seed(0)
+        start, target = torch.randn(5), torch.randn(5)
+        ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+        settings = {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1}
+        optimizers = Adagrad([ours], **settings), torch.optim.Adagrad([theirs], **settings)
+        for _ in range(10):
+            for p, opt in zip((ours, theirs), optimizers):
+                opt.zero_grad()
+                ((p - target) ** 4).sum().backward()
+                opt.step()
+        print(ours.detach())
+        torch.testing.assert_close(ours, theirs)  # the same updates as torch.optim
+        ```
     """
 
     def __init__(
@@ -221,6 +259,25 @@ class RMSprop(Optimizer):
     is no bias correction: the first steps are large, since $v_1 = (1-\alpha)g_1^2$.
     As in torch, $v_t - \bar g_t^{\,2}$ is not clamped at 0: under a constant
     gradient it falls to rounding noise, can go negative, and the update becomes NaN.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import RMSprop
+
+        torch.manual_seed(0)
+        start, target = torch.randn(5), torch.randn(5)
+        ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+        settings = {"lr": 0.01, "momentum": 0.5, "centered": True}
+        optimizers = RMSprop([ours], **settings), torch.optim.RMSprop([theirs], **settings)
+        for _ in range(10):
+            for p, opt in zip((ours, theirs), optimizers):
+                opt.zero_grad()
+                ((p - target) ** 4).sum().backward()
+                opt.step()
+        print(ours.detach())
+        torch.testing.assert_close(ours, theirs)  # the same updates as torch.optim
+        ```
     """
 
     def __init__(
@@ -312,6 +369,25 @@ class Adam(Optimizer):
     bias correction of $\sqrt{v_t}$, outside the square root. AMSGrad keeps the
     maximum of the *uncorrected* $v_t$ and then divides it by the current
     $\sqrt{1-\beta_2^t}$.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import Adam
+
+        torch.manual_seed(0)
+        start, target = torch.randn(5), torch.randn(5)
+        ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+        settings = {"lr": 0.1, "weight_decay": 0.01, "amsgrad": True}
+        optimizers = Adam([ours], **settings), torch.optim.Adam([theirs], **settings)
+        for _ in range(10):
+            for p, opt in zip((ours, theirs), optimizers):
+                opt.zero_grad()
+                ((p - target) ** 4).sum().backward()
+                opt.step()
+        print(ours.detach())
+        torch.testing.assert_close(ours, theirs)  # the same updates as torch.optim
+        ```
     """
 
     def __init__(
@@ -393,6 +469,25 @@ class AdamW(Adam):
     $\sqrt{\hat v_t}$. The shrink factor uses the learning rate $\gamma$
     (Loshchilov & Hutter decouple it from the learning rate, keeping only the schedule
     multiplier), and the default $\lambda$ is ``1e-2``, not 0.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import AdamW
+
+        torch.manual_seed(0)
+        start, target = torch.randn(5), torch.randn(5)
+        ours, theirs = start.clone().requires_grad_(), start.clone().requires_grad_()
+        settings = {"lr": 0.1, "weight_decay": 0.1}
+        optimizers = AdamW([ours], **settings), torch.optim.AdamW([theirs], **settings)
+        for _ in range(10):
+            for p, opt in zip((ours, theirs), optimizers):
+                opt.zero_grad()
+                ((p - target) ** 4).sum().backward()
+                opt.step()
+        print(ours.detach())
+        torch.testing.assert_close(ours, theirs)  # the same updates as torch.optim
+        ```
     """
 
     def __init__(
