@@ -67,6 +67,19 @@ def weight_variance(scheme: Scheme, fan_in: int, fan_out: int) -> float:
 
     >>> weight_variance("he_normal", 100, 50)
     0.02
+
+    Examples:
+        ```python
+        import torch
+        from dlref.init import weight_variance
+
+        g = torch.Generator().manual_seed(0)
+        w = torch.nn.init.kaiming_normal_(torch.empty(200, 500), nonlinearity="relu", generator=g)
+        print(w.var().item(), weight_variance("he_normal", 500, 200))
+        assert abs(w.var().item() / weight_variance("he_normal", 500, 200) - 1) < 0.02
+        default = torch.nn.Linear(500, 200).weight  # U(-1/√500, 1/√500)
+        assert abs(default.var().item() / weight_variance("default", 500, 200) - 1) < 0.02
+        ```
     """
     if fan_in < 1 or fan_out < 1:
         raise ValueError(f"fan_in and fan_out must be at least 1, got {fan_in}, {fan_out}")
@@ -100,6 +113,27 @@ def init_linear_(
             is `scale` times the scheme's and the variance `scale**2` times (use it to
             make an init deliberately too small or too large).
         value: the weight value of the `constant` scheme.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.init import init_linear_
+
+
+        def seeded() -> torch.Generator:
+            return torch.Generator().manual_seed(0)
+
+
+        layer = init_linear_(nn.Linear(300, 100), "xavier_uniform", generator=seeded())
+        same = nn.init.xavier_uniform_(torch.empty(100, 300), generator=seeded())
+        torch.testing.assert_close(layer.weight.detach(), same)  # torch.nn.init's draw
+        assert (layer.bias == 0).all()
+        layer = init_linear_(nn.Linear(300, 100), "he_normal", generator=seeded())
+        same = nn.init.kaiming_normal_(torch.empty(100, 300), generator=seeded())
+        torch.testing.assert_close(layer.weight.detach(), same)
+        print(layer.weight.std().item(), (2 / 300) ** 0.5)
+        ```
     """
     weight = layer.weight
     fan_out, fan_in = weight.shape
@@ -137,6 +171,22 @@ def new_linear(
     Unlike `nn.Linear(...)` followed by `init_linear_`, PyTorch's own default init is
     never drawn first (the layer is created on the meta device and then allocated),
     so with a `generator` torch's global random stream is left untouched.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.init import new_linear
+
+        torch.manual_seed(0)
+        expected = torch.rand(3)
+        torch.manual_seed(0)
+        layer = new_linear(4, 2, "he_uniform", generator=torch.Generator().manual_seed(1))
+        print(layer)
+        assert torch.equal(torch.rand(3), expected)  # the global stream did not move
+        torch.manual_seed(0)
+        torch.nn.Linear(4, 2)  # nn.Linear draws its default init from the global stream
+        assert not torch.equal(torch.rand(3), expected)
+        ```
     """
     layer = nn.Linear(fan_in, fan_out, device="meta").to_empty(device="cpu")
     return init_linear_(layer, scheme, generator=generator, scale=scale, value=value)
@@ -150,6 +200,22 @@ class Block(nn.Module):
     initialisation: scale 1, shift 0) sits between the linear map and the
     activation when `batchnorm` is true. The linear map is built by `new_linear`
     with `init`, `generator`, `scale` and `value`.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.init import Block
+
+        x = torch.randn(4, 8)
+        residual = Block(8, 8, "relu", residual=True, init="zeros")
+        plain = Block(8, 8, "relu", init="zeros")
+        assert torch.equal(residual(x), x)  # zero weights: the block adds relu(0) = 0 to its input
+        assert torch.equal(plain(x), torch.zeros(4, 8))
+        normed = Block(8, 16, "tanh", batchnorm=True)
+        z = normed.norm(normed.linear(torch.randn(256, 8)))  # training mode: batch statistics
+        print(z.mean().item(), z.std(correction=0).item())
+        assert z.mean().abs() < 1e-5 and abs(z.std(correction=0).item() - 1) < 1e-3
+        ```
     """
 
     def __init__(
@@ -212,6 +278,20 @@ def deep_mlp(
         batchnorm: put `nn.BatchNorm1d` before each hidden activation.
         residual: add the block's input to its output where the widths agree
             (every hidden block but the first).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.init import deep_mlp
+
+        x = torch.randn(1000, 100, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            he = deep_mlp(100, 100, 10, 100, init="he_normal")(x).pow(2).mean().item()
+            default = deep_mlp(100, 100, 10, 100, init="default")(x).pow(2).mean().item()
+        print(f"mean square after 10 layers: He {he:.3g}, PyTorch default {default:.3g}")
+        # default: each layer keeps 1/6 of the mean square, and the biases add about 1/300
+        assert 0.1 < he < 10 and default < 0.01
+        ```
     """
     if depth < 2:
         raise ValueError(f"depth counts linear layers and must be at least 2, got {depth}")

@@ -28,7 +28,19 @@ from torch import Tensor, nn
 
 
 def layers_of(model: nn.Module, layer_type: type[nn.Module] = nn.Linear) -> list[nn.Module]:
-    """The modules of `model` that are instances of `layer_type`, input to output."""
+    """The modules of `model` that are instances of `layer_type`, input to output.
+
+    Examples:
+        ```python
+        from torch import nn
+        from dlref.probes import layers_of
+
+        model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
+        print(layers_of(model))
+        assert layers_of(model) == [model[0], model[2][0]]
+        assert layers_of(model, nn.ReLU) == [model[1]]
+        ```
+    """
     found = [m for m in model.modules() if isinstance(m, layer_type)]
     if not found:
         raise ValueError(f"the model has no {layer_type.__name__} layer to probe")
@@ -37,7 +49,24 @@ def layers_of(model: nn.Module, layer_type: type[nn.Module] = nn.Linear) -> list
 
 @dataclass(frozen=True)
 class GradientNorms:
-    """Per-layer gradient norms of one backward pass, layer 1 (next to the input) first."""
+    """Per-layer gradient norms of one backward pass, layer 1 (next to the input) first.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        from dlref.probes import GradientNorms, gradient_norms
+
+        torch.manual_seed(0)
+        layers = [m for _ in range(6) for m in (nn.Linear(16, 16), nn.Sigmoid())]
+        model = nn.Sequential(*layers, nn.Linear(16, 1))
+        norms = gradient_norms(model, torch.randn(32, 16), torch.randn(32, 1), F.mse_loss)
+        print([f"{n:.1e}" for n in norms.output])
+        assert isinstance(norms, GradientNorms) and len(norms.output) == len(norms.weight) == 7
+        assert norms.output[0] < norms.output[-2] / 100  # σ' <= 1/4: it fades toward the input
+        ```
+    """
 
     output: list[float]
     """‖∂L/∂z_l‖_F: the gradient with respect to the layer's output tensor, over the
@@ -65,6 +94,28 @@ def gradient_norms(
 
     Args:
         layer_type: which modules count as layers; each needs a `weight` parameter.
+
+    Examples:
+        ```python
+        import math
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        from dlref.probes import gradient_norms
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+        x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+        norms = gradient_norms(model, x, y, F.cross_entropy)
+        z1 = model[0](x)  # the same forward pass, with the outputs kept by hand
+        logits = model[2](torch.tanh(z1))
+        g_z1, g_logits = torch.autograd.grad(F.cross_entropy(logits, y), (z1, logits))
+        print(norms)
+        assert math.isclose(norms.output[0], g_z1.norm().item(), rel_tol=1e-5)
+        assert math.isclose(norms.output[1], g_logits.norm().item(), rel_tol=1e-5)
+        grad_w2 = g_logits.T @ torch.tanh(z1)  # ∂L/∂W = (∂L/∂z)ᵀ a
+        assert math.isclose(norms.weight[1], grad_w2.norm().item(), rel_tol=1e-5)
+        ```
     """
     layers = layers_of(model, layer_type)
     captured: dict[int, Tensor] = {}
@@ -100,7 +151,23 @@ def gradient_norms(
 
 @dataclass(frozen=True)
 class ActivationStats:
-    """Statistics of one layer's output over a batch (all its entries pooled)."""
+    """Statistics of one layer's output over a batch (all its entries pooled).
+
+    Examples:
+        ```python
+        import torch
+        from dlref.probes import ActivationStats, activation_stats
+
+        torch.manual_seed(0)
+        layer = torch.nn.Linear(10, 3)
+        (same,) = activation_stats(layer, torch.ones(8, 10))  # every input the same
+        (varied,) = activation_stats(layer, torch.randn(8, 10))
+        print(same)
+        print(varied)
+        assert isinstance(same, ActivationStats)
+        assert same.batch_std == 0.0 and same.std > 0 and varied.batch_std > 0
+        ```
+    """
 
     mean: float
     """Mean of all the entries."""
@@ -133,6 +200,25 @@ def activation_stats(
     With `layer_type=nn.Linear` these are the pre-activations
     `z_l = W_l a_{l-1} + b_l` whose variance the initialisation schemes of
     [dlref.init][] are designed to keep constant.
+
+    Examples:
+        ```python
+        import math
+        import torch
+        from torch import nn
+        from dlref.probes import activation_stats
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 5))
+        x = torch.randn(64, 10)
+        first, last = activation_stats(model, x)
+        z = model[0](x).detach().double()
+        print(first)
+        assert math.isclose(first.mean, z.mean().item())
+        assert math.isclose(first.std, z.std(correction=0).item())
+        (after_relu,) = activation_stats(model, x, layer_type=nn.ReLU)
+        assert after_relu.zero_fraction == (z <= 0).double().mean().item()
+        ```
     """
     layers = layers_of(model, layer_type)
     stats: dict[int, ActivationStats] = {}
