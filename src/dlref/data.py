@@ -10,13 +10,25 @@ the CPU; move them with ``.to(dlref.device())``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
+from torch.utils.data import Dataset
 
-__all__ = ["Digits", "digits", "noisy_line", "sine", "spiral", "train_val_split"]
+__all__ = [
+    "Digits",
+    "DigitsDataset",
+    "digits",
+    "ink_points",
+    "noisy_line",
+    "pad_collate",
+    "sine",
+    "spiral",
+    "train_val_split",
+]
 
 
 def _generator(seed: int) -> torch.Generator:
@@ -272,3 +284,143 @@ def digits(seed: int = 0, val_fraction: float = 0.2, standardize: bool = False) 
         mean, std = float(x_train.mean()), float(x_train.std())
         x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
     return Digits(x_train, y[train_idx], x_val, y[val_idx], mean=mean, std=std)
+
+
+class DigitsDataset(Dataset[tuple[Tensor, Tensor]]):
+    """One split of the digits as a map-style `Dataset`: item `i` is `(transform(x[i]), y[i])`.
+
+    A map-style dataset is anything with `__len__` and `__getitem__(i)` for
+    `0 <= i < len(dataset)`; `torch.utils.data.DataLoader` asks it for items by
+    index and stacks them into batches. Item `i` is the image `x[i]` of shape
+    `(1, 8, 8)` (after `transform`, when one is given) and its label `y[i]`, a
+    0-dimensional int64 tensor, so the default collation gives a batch
+    `(B, 1, 8, 8)` and labels `(B,)`. The transform runs on every access, in
+    the process (or `DataLoader` worker) that asks for the item: a random
+    transform draws new numbers each time.
+
+    Args:
+        data: the digits, from [digits][dlref.data.digits].
+        split: `"train"` or `"val"`.
+        transform: optional function applied to each image when it is read.
+
+    Examples:
+        ```python
+        from dlref.data import DigitsDataset, digits
+
+        train = DigitsDataset(digits(seed=0), "train")
+        image, label = train[0]
+        print(len(train), tuple(image.shape), label.dtype)
+        assert len(train) == 1438 and image.shape == (1, 8, 8)
+        ```
+    """
+
+    def __init__(
+        self,
+        data: Digits,
+        split: str = "train",
+        transform: Callable[[Tensor], Tensor] | None = None,
+    ) -> None:
+        if split not in ("train", "val"):
+            raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+        self.images, self.labels = data.train if split == "train" else data.val
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        image = self.images[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, self.labels[index]
+
+
+def ink_points(images: Tensor, threshold: float = 0.5) -> list[Tensor]:
+    r"""Each image as the variable-length sequence of its inked pixels, in reading order.
+
+    For an image with pixel values $v_{rc} \in [0, 1]$ (row $r$, column $c$,
+    both $0 \dots 7$), the sequence lists the pixels with $v_{rc} \ge$
+    `threshold` row by row, each as the point $(r / 7,\ c / 7,\ v_{rc})$. A
+    thin digit such as a 1 gives a short sequence, a 0 or an 8 a long one,
+    which makes the digits a small data set of samples of different lengths.
+
+    Args:
+        images: `(N, 8, 8)` or `(N, 1, 8, 8)` with values in [0, 1], such as
+            `Digits.images(split)`.
+        threshold: the least pixel value that counts as ink.
+
+    Returns:
+        `N` float32 tensors of shapes `(L_i, 3)`; `L_i` may be 0 for an empty image.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.data import ink_points
+
+        image = torch.zeros(1, 8, 8)
+        image[0, 2, 3], image[0, 5, 7] = 1.0, 0.75
+        (points,) = ink_points(image)
+        print(points)
+        assert torch.allclose(points, torch.tensor([[2 / 7, 3 / 7, 1.0], [5 / 7, 1.0, 0.75]]))
+        ```
+    """
+    if images.dim() == 4:
+        images = images[:, 0]
+    if images.dim() != 3:
+        raise ValueError(f"images must be (N, H, W) or (N, 1, H, W), got {tuple(images.shape)}")
+    height, width = images.shape[1:]
+    sequences = []
+    for image in images:
+        rows, cols = torch.nonzero(image >= threshold, as_tuple=True)  # row-major order
+        sequences.append(
+            torch.stack(
+                (rows / max(height - 1, 1), cols / max(width - 1, 1), image[rows, cols]), dim=1
+            ).to(torch.float32)
+        )
+    return sequences
+
+
+def pad_collate(
+    batch: Sequence[tuple[Tensor, Tensor | int]], padding_value: float = 0.0
+) -> tuple[Tensor, Tensor, Tensor]:
+    r"""Collate samples of different lengths: pad them to the longest, and keep the lengths.
+
+    A `collate_fn` for `DataLoader`. Sample $i$ is `(sequence_i, label_i)` with
+    `sequence_i` of shape `(L_i, *F)` (the trailing feature shape `F` the same
+    for all). The result is
+
+    - `padded`, shape `(B, L_max, *F)` with $L_\max = \max_i L_i$:
+      `padded[i, :L_i] = sequence_i` and `padding_value` after it;
+    - `lengths`, int64 `(B,)`, the $L_i$, from which a mask
+      `arange(L_max) < lengths[:, None]` tells real entries from padding;
+    - `labels`, int64 `(B,)`.
+
+    Without the lengths a padded batch cannot be told apart from sequences that
+    really end in `padding_value`: a mean over dimension 1 would count the padding.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.data import pad_collate
+
+        batch = [(torch.ones(2, 3), 0), (torch.ones(4, 3), 1)]
+        padded, lengths, labels = pad_collate(batch)
+        print(tuple(padded.shape), lengths.tolist(), labels.tolist())
+        assert padded[0, 2:].eq(0).all() and lengths.tolist() == [2, 4]
+        ```
+    """
+    if not batch:
+        raise ValueError("pad_collate needs at least one sample")
+    sequences = [sequence for sequence, _ in batch]
+    features = sequences[0].shape[1:]
+    if any(s.shape[1:] != features for s in sequences):
+        raise ValueError(
+            f"all sequences need the same feature shape, got {[tuple(s.shape) for s in sequences]}"
+        )
+    lengths = torch.tensor([s.shape[0] for s in sequences], dtype=torch.int64)
+    longest = int(lengths.max())
+    padded = sequences[0].new_full((len(sequences), longest, *features), padding_value)
+    for i, sequence in enumerate(sequences):
+        padded[i, : sequence.shape[0]] = sequence
+    labels = torch.tensor([int(label) for _, label in batch], dtype=torch.int64)
+    return padded, lengths, labels
