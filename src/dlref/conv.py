@@ -72,6 +72,20 @@ def conv_output_size(
     3
     >>> conv_output_size((28, 28), kernel_size=(5, 3), padding=(2, 1))
     (28, 28)
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import conv_output_size
+
+        x = torch.zeros(1, 1, 28, 27)
+        for kwargs in ({"stride": 2, "padding": 1}, {"padding": "same", "dilation": 2}):
+            layer = nn.Conv2d(1, 1, kernel_size=(5, 4), **kwargs)
+            ours = conv_output_size((28, 27), (5, 4), **kwargs)
+            print(ours, tuple(layer(x).shape[2:]))
+            assert ours == tuple(layer(x).shape[2:])
+        ```
     """
     pad_mode = padding if isinstance(padding, str) else None
     if pad_mode not in (None, "same", "valid"):
@@ -134,6 +148,19 @@ def pool_output_size(
 
     >>> pool_output_size(5, 2), pool_output_size(5, 2, ceil_mode=True)
     (2, 3)
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import pool_output_size
+
+        x = torch.zeros(1, 1, 7)
+        for kwargs in ({}, {"ceil_mode": True}, {"padding": 1, "ceil_mode": True}, {"stride": 1}):
+            ours = pool_output_size(7, 2, **kwargs)
+            print(kwargs, ours)
+            assert ours == nn.MaxPool1d(2, **kwargs)(x).shape[-1]
+        ```
     """
     if stride is None:
         stride = kernel_size
@@ -307,6 +334,20 @@ def conv_transpose_output_size(
 
     >>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=1, output_padding=1)
     6
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import conv_output_size, conv_transpose_output_size
+
+        assert conv_output_size(5, 3, stride=2, padding=1) == conv_output_size(6, 3, 2, 1) == 3
+        for extra in (0, 1):  # which of the two sizes the transpose gives back
+            layer = nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=extra)
+            ours = conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=extra)
+            print(extra, ours)
+            assert ours == layer(torch.zeros(1, 1, 3)).shape[-1] == 5 + extra
+        ```
     """
     n = _dims(size, kernel_size, stride, padding, output_padding, dilation)
     as_tuple = n is not None
@@ -347,7 +388,31 @@ _POOLS = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, 
 @dataclass(frozen=True)
 class ReceptiveField:
     """How many input positions one output position sees (``size``), and how far
-    apart, in input positions, neighbouring outputs are (``jump``), per dimension."""
+    apart, in input positions, neighbouring outputs are (``jump``), per dimension.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import ReceptiveField, receptive_field
+
+        net = nn.Sequential(nn.Conv2d(1, 1, 3), nn.AvgPool2d(2), nn.Conv2d(1, 1, 3, dilation=2))
+        for conv in (net[0], net[2]):
+            torch.nn.init.constant_(conv.weight, 1.0)  # every kernel entry counts
+        x = torch.randn(1, 1, 32, 32, requires_grad=True)
+        out = net(x)
+        out[0, 0, 0, 0].backward()  # which inputs reach the first output?
+        seen = x.grad[0, 0] != 0
+        size = (int(seen.any(dim=1).sum()), int(seen.any(dim=0).sum()))
+        field = receptive_field(net)
+        print(field, size)
+        assert isinstance(field, ReceptiveField) and field.size == size == (12, 12)
+        y = x.detach().clone()
+        y[0, 0, 0, 0] += 1.0  # an input seen by out[0, 0, 0, 0] but not by out[0, 0, 0, 6]
+        changed = (net(y) - out).detach()[0, 0, 0] != 0
+        assert changed[0] and not changed[6]  # neighbours are field.jump = 2 inputs apart
+        ```
+    """
 
     size: tuple[int, ...]
     jump: tuple[int, ...]
@@ -377,6 +442,19 @@ def receptive_field(layers: Iterable[nn.Module], dims: int = 2) -> ReceptiveFiel
 
     >>> receptive_field([nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]).size
     (5, 5)
+
+    Examples:
+        ```python
+        from torch import nn
+        from dlref.conv import receptive_field
+
+        # two 3×3 convolutions see as far as one 5×5, with 18 weights instead of 25
+        assert receptive_field([nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3)]).size == (5, 5)
+        vgg_block = [nn.Conv2d(1, 1, 3), nn.ReLU(), nn.Conv2d(1, 1, 3), nn.MaxPool2d(2)]
+        field = receptive_field(vgg_block * 2)
+        print(field)
+        assert field.size == (16, 16) and field.jump == (4, 4)
+        ```
     """
     size = [1] * dims
     jump = [1] * dims
@@ -400,7 +478,19 @@ def receptive_field(layers: Iterable[nn.Module], dims: int = 2) -> ReceptiveFiel
 
 @dataclass(frozen=True)
 class LayerShape:
-    """One row of ``summary``: the layer and the shape of what it outputs."""
+    """One row of ``summary``: the layer and the shape of what it outputs.
+
+    Examples:
+        ```python
+        from torch import nn
+        from dlref.conv import LayerShape, summary
+
+        row = summary([nn.Conv2d(3, 8, 3)], (1, 3, 8, 8))[1]
+        print(row)
+        assert isinstance(row, LayerShape) and row.output_shape == (1, 8, 6, 6)
+        assert row.parameters == 8 * 3 * 3 * 3 + 8  # weights and biases
+        ```
+    """
 
     index: int
     layer: str
@@ -477,6 +567,26 @@ def summary(
     ``input_shape`` includes the batch dimension, e.g. ``(1, 3, 32, 32)``. The
     first row (index 0) is the input itself. Compare with a real forward pass to
     check a design before training it.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.conv import summary
+
+        model = nn.Sequential(
+            nn.Conv2d(3, 8, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 14 * 14, 10)
+        )
+        rows = summary(model, (2, 3, 32, 32))
+        x, shapes = torch.zeros(2, 3, 32, 32), [(2, 3, 32, 32)]
+        for layer in model:  # the real forward pass
+            x = layer(x)
+            shapes.append(tuple(x.shape))
+        for row in rows:
+            print(row.index, row.layer, row.output_shape, row.parameters)
+        assert [row.output_shape for row in rows] == shapes
+        assert sum(row.parameters for row in rows) == sum(p.numel() for p in model.parameters())
+        ```
     """
     shape = tuple(int(v) for v in input_shape)
     rows = [LayerShape(0, "input", shape, 0)]
@@ -529,6 +639,22 @@ def conv2d_reference(
     when it is odd) after, as PyTorch does. The loop runs over the ``K_h·K_w``
     kernel positions; each step adds one shifted, strided view of the input,
     weighted by one column of the kernel, to every output position at once.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from dlref.conv import conv2d_reference
+
+        torch.manual_seed(0)
+        x = torch.randn(2, 4, 9, 8, dtype=torch.float64)
+        w = torch.randn(6, 2, 3, 3, dtype=torch.float64)  # groups=2: each output sees 2 channels
+        b = torch.randn(6, dtype=torch.float64)
+        for kwargs in ({"stride": 2, "padding": 1}, {"padding": "same", "dilation": (2, 1)}):
+            ours = conv2d_reference(x, w, b, groups=2, **kwargs)
+            print(kwargs, tuple(ours.shape))
+            torch.testing.assert_close(ours, F.conv2d(x, w, b, groups=2, **kwargs))
+        ```
     """
     unbatched = x.dim() == 3
     if unbatched:

@@ -111,6 +111,21 @@ def naive_bce(probabilities: Tensor, targets: Tensor, reduction: str = "mean") -
     above -100 (``BCELoss`` clamps them there). Fed ``p = sigmoid(z)`` for a large
     ``|z|``, ``p`` rounds to exactly 0 or 1 and a term becomes ``-log 0 = inf`` (or
     ``0 · log 0 = nan``): the failure that ``nn.BCEWithLogitsLoss`` avoids.
+
+    Examples:
+        ```python
+        import math
+        import torch
+        from torch import nn
+        from dlref.losses import naive_bce
+
+        p, t = torch.tensor([0.1, 0.7, 0.99]), torch.tensor([0.0, 1.0, 1.0])
+        torch.testing.assert_close(naive_bce(p, t), nn.BCELoss()(p, t))
+        z, zero = torch.tensor([40.0]), torch.tensor([0.0])
+        print(torch.sigmoid(z), naive_bce(torch.sigmoid(z), zero), nn.BCEWithLogitsLoss()(z, zero))
+        assert naive_bce(torch.sigmoid(z), zero).isinf()  # sigmoid(40) rounds to 1: -log(1 - 1)
+        assert math.isclose(nn.BCEWithLogitsLoss()(z, zero).item(), 40.0)  # log(1 + e^40)
+        ```
     """
     if probabilities.shape != targets.shape:
         raise ValueError(f"shapes differ: {tuple(probabilities.shape)} vs {tuple(targets.shape)}")
@@ -136,6 +151,21 @@ def permute_hidden_units(
     $W_2' f(W_1' x + b_1') + b_2 = W_2 f(W_1 x + b_1) + b_2$: the network
     computes the same function with different weights, so a trained network's
     loss has (at least) as many minimisers as there are distinct permutations.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.losses import permute_hidden_units
+
+        torch.manual_seed(0)
+        first, second = nn.Linear(3, 5), nn.Linear(5, 2)
+        first_p, second_p = permute_hidden_units(first, second, torch.tensor([4, 2, 0, 1, 3]))
+        x = torch.randn(8, 3)
+        torch.testing.assert_close(second_p(torch.tanh(first_p(x))), second(torch.tanh(first(x))))
+        print(first.weight[0], first_p.weight[2])
+        assert not torch.equal(first_p.weight, first.weight)  # other weights, the same function
+        ```
     """
     hidden = first.out_features
     if second.in_features != hidden:
@@ -170,6 +200,29 @@ def loss_along_line(
     set to $\\theta$ (flattened in the order of ``model.parameters()``, as
     ``torch.nn.utils.parameters_to_vector`` does). ``model`` itself is not changed.
     Returns a float64 CPU tensor of the same length as ``alphas``.
+
+    Examples:
+        ```python
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        from torch.nn.utils import parameters_to_vector
+        from dlref.losses import loss_along_line, permute_hidden_units
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+        x = torch.randn(64, 2)
+        y = model(x).detach()  # the model fits these targets exactly: loss 0
+        first, second = permute_hidden_units(model[0], model[2], torch.tensor([1, 0, 3, 2]))
+        twin = nn.Sequential(first, nn.Tanh(), second)  # the same function, other weights
+        start = parameters_to_vector(model.parameters()).detach()
+        end = parameters_to_vector(twin.parameters()).detach()
+        losses = loss_along_line(model, F.mse_loss, x, y, start, end, torch.linspace(0, 1, 5))
+        print(losses)
+        assert losses[0] == 0 and losses[-1] < 1e-10  # two minima of the same function
+        assert losses[2] > 1e-3  # and a hill between them
+        assert torch.equal(parameters_to_vector(model.parameters()), start)  # model unchanged
+        ```
     """
     probe = copy.deepcopy(model)
     size = parameters_to_vector(probe.parameters()).numel()
@@ -191,6 +244,20 @@ def chord_gap(alphas: Tensor, values: Tensor, tol: float = 1e-6) -> Tensor:
     Returns $f(\\alpha) - \\big[(1 - \\alpha) f(0) + \\alpha f(1)\\big]$ for every
     sample (float64). For a convex $f$ it is $\\le 0$ on
     $[0, 1]$; any positive entry there is a counterexample to convexity.
+
+    Examples:
+        ```python
+        import math
+        import torch
+        from dlref.losses import chord_gap
+
+        alphas = torch.linspace(0, 1, 5, dtype=torch.float64)
+        convex = chord_gap(alphas, alphas**2)  # α² lies below its chord, the line α
+        torch.testing.assert_close(convex, alphas**2 - alphas)
+        bump = chord_gap(alphas, torch.sin(math.pi * alphas))
+        print(convex, bump)
+        assert (convex <= 0).all() and bump.max() > 0  # sin(πα) is not convex
+        ```
     """
     a, v = alphas.to(torch.float64).cpu(), values.to(torch.float64).cpu()
     if a.shape != v.shape:
