@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps execute site html serve test lint unit site-test bench clean
+.PHONY: setup system-deps execute site html serve test lint unit doctest site-test bench clean
 
 setup: $(VENV)/.installed $(KATEX)/katex.min.js
 
@@ -66,7 +66,13 @@ unit: setup system-deps
 site-test: site
 	$(PY) -m pytest -m site -q
 
-test: lint unit site-test
+# The examples in the library's docstrings, and the Python fences of the top-level
+# Markdown files, each run on its own by pytest-markdown-docs (conftest.py shows it the
+# fences under a docstring's Examples: heading). Chapter pages run in the build instead.
+doctest: setup
+	$(PY) -m pytest --markdown-docs -m markdown-docs -q src/dlref README.md CONTRIBUTING.md DESIGN.md
+
+test: lint unit doctest site-test
 
 bench: setup system-deps
 	$(PY) -m sitegen.bench
