@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
+from html.parser import HTMLParser
+from typing import ClassVar
 
 import nbformat
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from sitegen import apilinks
 from sitegen import execute as ex
 from tests.sitecheck import SITE, html_files, is_external, parse, resolve
+from tests.test_sources import eaten_commands
 
 pytestmark = pytest.mark.site
 
@@ -149,3 +153,68 @@ def test_chapter_stamp_and_math_markup_present() -> None:
         for path in ex.pages(lang):
             html = (root / ex.slug_of(path) / "index.html").read_text(encoding="utf-8")
             assert 'class="dlref-stamp"' in html, f"{lang}/{ex.slug_of(path)} has no stamp"
+
+
+class _MathAndText(HTMLParser):
+    """Rendered text outside code, and the TeX that arithmatex marked for KaTeX."""
+
+    SKIP: ClassVar[frozenset[str]] = frozenset({"code", "pre", "script", "style", "kbd", "samp"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tex: list[str] = []
+        self._skip = 0
+        self._math = 0
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr"):
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        self._stack.append("math" if "arithmatex" in classes else tag)
+        if tag in self.SKIP:
+            self._skip += 1
+        if "arithmatex" in classes:
+            self._math += 1
+            self.tex.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("br", "img", "hr", "input", "meta", "link", "wbr") or not self._stack:
+            return
+        top = self._stack.pop()
+        if top in self.SKIP:
+            self._skip -= 1
+        elif top == "math":
+            self._math -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._math:
+            self.tex[-1] += data
+        elif not self._skip:
+            self.text.append(data)
+
+
+def _math_and_text(page: object) -> _MathAndText:
+    parser = _MathAndText()
+    parser.feed(page.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    return parser
+
+
+def test_no_dollar_sign_reaches_the_rendered_text() -> None:
+    """A `$` outside code is math that arithmatex did not pick up: the reader sees raw TeX."""
+    bad = []
+    for page in html_files():
+        text = " ".join(_math_and_text(page).text)
+        for m in re.finditer(r"\$", text):
+            bad.append(f"{page.relative_to(SITE)}: …{text[max(0, m.start() - 40) : m.end() + 40]}…")
+    assert not bad, "unrendered maths:\n" + "\n".join(bad[:20])
+
+
+def test_no_rendered_tex_command_lost_its_backslash() -> None:
+    bad = []
+    for page in html_files():
+        for tex in _math_and_text(page).tex:
+            if words := eaten_commands(tex):
+                bad.append(f"{page.relative_to(SITE)}: {words} in {tex.strip()[:80]}")
+    assert not bad, "TeX commands without their backslash:\n" + "\n".join(bad[:20])

@@ -280,7 +280,7 @@ def record_lrs(
     scheduler: LRScheduler,
     steps: int,
 ) -> list[float]:
-    r"""The learning rate of the optimizer's first parameter group at steps $0 .. $ ``steps``.
+    r"""The learning rates $\eta_0, \dots, \eta_T$ of the optimizer's first group, $T$ = ``steps``.
 
     Entry $t$ is the rate after $t$ calls of ``scheduler.step()``, each preceded
     by ``optimizer.step()`` (the order PyTorch requires). Parameters without a
