@@ -178,3 +178,20 @@ def test_the_term_detector() -> None:
     assert term_variants("`torch.sigmoid` 与 $\\operatorname{sigmoid}(z)$ 与 Sigmoid") == []
     assert term_variants("[自动微分](custom-autograd.md)") == []
     assert term_variants("一致误差（sup 误差）。一致误差") == []
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\(([\w\-]+\.md)\)")
+
+
+def link_names(text: str) -> dict[str, set[str]]:
+    """Target page -> the link texts a page uses for it (links to a section aside)."""
+    names: dict[str, set[str]] = {}
+    for m in _LINK.finditer(_MATH.sub(" ", _prose(text))):
+        names.setdefault(m.group(2), set()).add(m.group(1))
+    return names
+
+
+@pytest.mark.parametrize("path", ZH_PAGES, ids=_ids(ZH_PAGES))
+def test_a_chinese_page_names_each_page_it_links_to_one_way(path: Path) -> None:
+    several = {t: n for t, n in link_names(path.read_text(encoding="utf-8")).items() if len(n) > 1}
+    assert not several, f"{ex.display_path(path)}: one page, several link texts: {several}"
