@@ -22,7 +22,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from sitegen import apilinks, report
+from sitegen import apilinks, report, widgets
 from sitegen import execute as ex
 from sitegen.render import render, slim_html
 
@@ -86,6 +86,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for module in apilinks.public_modules():
         api_page = _api_page(module, lang)
         files.append(File.generated(config, apilinks.module_page(module), content=api_page))
+    for uri, text in widgets.data_files().items():  # the interactive figures' data
+        files.append(File.generated(config, uri, content=text))
     _report.update(report.build_report())  # after executing, so it covers this build's pages
     if lang == "en":  # the site root holds the report for both languages
         data = json.dumps(_report, ensure_ascii=False, indent=1)
