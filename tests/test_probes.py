@@ -114,3 +114,83 @@ def test_grads_are_left_for_the_batch() -> None:
     norms = probes.gradient_norms(model, x, y, nn.functional.cross_entropy)
     assert float(model[0].weight.grad.norm()) == pytest.approx(norms.weight[0])
     assert _hook_count(model) == 0
+
+
+def test_layer_outputs_match_a_manual_forward_and_remove_hooks() -> None:
+    model, (x, _) = _model(), _batch()
+    z1, z2, z3 = probes.layer_outputs(model, x)
+    torch.testing.assert_close(z1, model[0](x))
+    torch.testing.assert_close(z2, model[2](model[1](model[0](x))))
+    torch.testing.assert_close(z3, model(x))
+    (relu,) = probes.layer_outputs(model, x, layer_type=nn.ReLU)
+    torch.testing.assert_close(relu, model[:4](x))
+    assert not z1.requires_grad and _hook_count(model) == 0
+
+
+def test_pca_against_the_covariance_eigendecomposition() -> None:
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(300, 5, generator=g) @ torch.randn(5, 5, generator=g) + 3.0
+    result = probes.pca(x, k=3)
+    centred = x.double() - x.double().mean(0)
+    eigenvalues, eigenvectors = torch.linalg.eigh(centred.T @ centred / 299)
+    top = eigenvalues.flip(0)
+    torch.testing.assert_close(result.scores.var(dim=0), top[:3])
+    torch.testing.assert_close(result.explained, top[:3] / top.sum())
+    # the same directions up to sign, orthonormal, and the sign rule applied
+    overlap = result.components @ eigenvectors.flip(1)[:, :3]
+    torch.testing.assert_close(overlap.abs(), torch.eye(3, dtype=torch.float64))
+    rows = result.components.gather(1, result.components.abs().argmax(1, keepdim=True))
+    assert (rows > 0).all()
+    torch.testing.assert_close(result.scores, centred @ result.components.T)
+
+
+def test_pca_rejects_bad_shapes() -> None:
+    with pytest.raises(ValueError, match="features must be"):
+        probes.pca(torch.zeros(3))
+    with pytest.raises(ValueError, match="k must be"):
+        probes.pca(torch.zeros(4, 2), k=3)
+
+
+def test_linear_probe_minimises_its_objective() -> None:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(200, 4, generator=g) * torch.tensor([1.0, 10.0, 0.1, 1.0])
+    y = (x[:, 0] + 0.1 * x[:, 1] > 0).long() + (x[:, 3] > 1).long()
+    probe = probes.linear_probe(x, y, weight_decay=1e-2)
+    w = probe.weight.clone().requires_grad_(True)
+    b = probe.bias.clone().requires_grad_(True)
+    objective = (
+        nn.functional.cross_entropy(probe.standardize(x) @ w.T + b, y) + 0.005 * w.pow(2).sum()
+    )
+    grad_w, grad_b = torch.autograd.grad(objective, (w, b))
+    assert grad_w.abs().max() < 1e-6 and grad_b.abs().max() < 1e-6  # a stationary point
+    assert objective.item() == pytest.approx(probe.loss, rel=1e-12)
+    # the penalty makes W's rows sum to zero (softmax is unchanged by a common shift)
+    torch.testing.assert_close(probe.weight.sum(0), torch.zeros(4, dtype=torch.float64))
+
+
+def test_linear_probe_agrees_with_scikit_learn() -> None:
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(150, 3, generator=g)
+    y = torch.randint(0, 3, (150,), generator=g)
+    x[y == 1, 0] += 1.5
+    x[y == 2, 1] -= 1.5
+    probe = probes.linear_probe(x, y, weight_decay=1e-2)
+    sk = sklearn.LogisticRegression(C=1 / (150 * 1e-2), tol=1e-10, max_iter=10_000)
+    sk.fit(probe.standardize(x).numpy(), y.numpy())
+    ours = torch.softmax(probe.logits(x), dim=1)
+    theirs = torch.from_numpy(sk.predict_proba(probe.standardize(x).numpy()))
+    torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-6)
+
+
+def test_linear_probe_constant_features_and_errors() -> None:
+    x = torch.tensor([[0.0, 7.0], [1.0, 7.0], [2.0, 7.0], [3.0, 7.0]])
+    y = torch.tensor([0, 0, 1, 1])
+    probe = probes.linear_probe(x, y)
+    assert probe.scale[1] == 1.0 and probe.accuracy(x, y) == 1.0
+    assert probe.weight.shape == (2, 2) and probe.logits(x).dtype == torch.float64
+    assert probes.linear_probe(x, y, n_classes=4).weight.shape == (4, 2)
+    with pytest.raises(ValueError, match="need features"):
+        probes.linear_probe(x, y[:3])
+    with pytest.raises(ValueError, match="weight_decay"):
+        probes.linear_probe(x, y, weight_decay=-1.0)

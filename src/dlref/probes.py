@@ -12,6 +12,13 @@ gives ‖∂L/∂z_l‖ (the gradient with respect to each layer's output) and
 [activation_stats][dlref.probes.activation_stats] gives the mean and standard
 deviations of every layer's output on a batch.
 
+What a layer *represents* is measured by
+[layer_outputs][dlref.probes.layer_outputs] (the outputs themselves),
+[pca][dlref.probes.pca] (a 2-D view of them) and
+[linear_probe][dlref.probes.linear_probe]: a logistic regression fitted on a
+layer's outputs, whose accuracy says how linearly separable the classes are in
+that layer (Alain & Bengio 2016).
+
 Layers are the modules of one type (`nn.Linear` unless told otherwise), in the
 order `model.modules()` yields them: registration order, which for an
 `nn.Sequential` is input to output. Hooks that a probe installs are removed
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -243,3 +251,312 @@ def activation_stats(
         for handle in handles:
             handle.remove()
     return [stats[i] for i in range(len(layers))]
+
+
+@torch.no_grad()
+def layer_outputs(
+    model: nn.Module, x: Tensor, *, layer_type: type[nn.Module] = nn.Linear
+) -> list[Tensor]:
+    """The output of every layer of type `layer_type` for the batch `x`, input to output.
+
+    One forward pass under `torch.no_grad()` in the model's current mode (call
+    `model.eval()` first for dropout or BatchNorm layers); the outputs are
+    recorded by forward hooks, removed before returning, and returned detached.
+    With `layer_type=nn.ReLU` these are a ReLU network's hidden representations
+    $h_l = \\operatorname{ReLU}(W_l h_{l-1} + b_l)$.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.probes import layer_outputs
+
+        torch.manual_seed(0)
+        layers = [nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 3)]
+        model = nn.Sequential(*layers)
+        x = torch.randn(5, 2)
+        h1, h2 = layer_outputs(model, x, layer_type=nn.ReLU)
+        print(h1.shape, h2.shape)
+        assert torch.equal(h2, model[:4](x))  # the same as running the first four modules
+        ```
+    """
+    layers = layers_of(model, layer_type)
+    outputs: dict[int, Tensor] = {}
+
+    def record(index: int) -> Callable[[nn.Module, tuple[Tensor, ...], Tensor], None]:
+        def hook(_module: nn.Module, _inputs: tuple[Tensor, ...], output: Tensor) -> None:
+            outputs[index] = output.detach()
+
+        return hook
+
+    handles = [m.register_forward_hook(record(i)) for i, m in enumerate(layers)]
+    try:
+        model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return [outputs[i] for i in range(len(layers))]
+
+
+class PCA(NamedTuple):
+    """The result of [pca][dlref.probes.pca].
+
+    Examples:
+        ```python
+        import torch
+        from dlref.probes import PCA, pca
+
+        result = pca(torch.randn(50, 4), k=2)
+        print(type(result).__name__, result.scores.shape, result.components.shape)
+        assert isinstance(result, PCA) and result.explained.shape == (2,)
+        ```
+    """
+
+    scores: Tensor
+    """`(N, k)`: the centred points projected on the `k` leading directions."""
+    components: Tensor
+    """`(k, D)`: the directions, orthonormal rows, largest variance first."""
+    explained: Tensor
+    """`(k,)`: the fraction of the total variance along each direction."""
+
+
+def pca(features: Tensor, k: int = 2) -> PCA:
+    r"""Principal component analysis by the singular value decomposition, in float64.
+
+    With the centred data $X_c = X - \bar x$ (rows are points) and
+    $X_c = U S V^\top$ (`torch.linalg.svd`), the leading `k` rows of $V^\top$ are
+    the directions of largest variance, the scores are $X_c V_{:k}$, and the
+    variance along direction $j$ is $s_j^2/(N-1)$: the $j$-th largest eigenvalue of
+    the covariance matrix $X_c^\top X_c/(N-1)$. Each direction's sign is fixed so
+    that its largest-magnitude entry is positive, which makes the result
+    independent of the SVD routine's sign choice.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.probes import pca
+
+        torch.manual_seed(0)
+        x = torch.randn(200, 3) * torch.tensor([3.0, 1.0, 0.1])  # most variance along axis 0
+        result = pca(x, k=2)
+        centred = (x - x.mean(0)).double()
+        eigenvalues = torch.linalg.eigvalsh(centred.T @ centred / 199).flip(0)
+        print(result.explained)
+        torch.testing.assert_close(result.scores.var(dim=0), eigenvalues[:2])
+        assert result.components[0].abs().argmax() == 0
+        ```
+    """
+    if features.dim() != 2:
+        raise ValueError(f"features must be (N, D), got {tuple(features.shape)}")
+    n, d = features.shape
+    if not 1 <= k <= min(n, d):
+        raise ValueError(f"k must be between 1 and min(N, D) = {min(n, d)}, got {k}")
+    centred = features.detach().double()
+    centred = centred - centred.mean(dim=0)
+    _, s, vh = torch.linalg.svd(centred, full_matrices=False)
+    components = vh[:k]
+    flip = components.gather(1, components.abs().argmax(dim=1, keepdim=True)).sign()
+    components = components * torch.where(flip == 0, 1.0, flip)
+    variance = s.pow(2)
+    total = variance.sum()
+    explained = variance[:k] / total if total > 0 else torch.zeros(k, dtype=torch.float64)
+    return PCA(centred @ components.T, components, explained)
+
+
+@dataclass(frozen=True, eq=False)
+class LinearProbe:
+    r"""A fitted multinomial logistic regression on standardised features.
+
+    For features $h$ the probe computes $z = W\,(h - \mu)/\sigma + b$ and predicts
+    $\arg\max_c z_c$; $\mu$ and $\sigma$ are the per-feature mean and standard
+    deviation of the training features. Fitted by [linear_probe][dlref.probes.linear_probe].
+
+    Examples:
+        ```python
+        import torch
+        from dlref.probes import LinearProbe, linear_probe
+
+        x = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+        probe = linear_probe(x, torch.tensor([0, 0, 1, 1]))
+        print(probe.predict(torch.tensor([[-1.0], [4.0]])))
+        assert isinstance(probe, LinearProbe)
+        assert probe.accuracy(x, torch.tensor([0, 0, 1, 1])) == 1.0
+        ```
+    """
+
+    weight: Tensor
+    """`(C, D)` float64, acting on standardised features."""
+    bias: Tensor
+    """`(C,)` float64."""
+    mean: Tensor
+    """`(D,)`: the training features' mean."""
+    scale: Tensor
+    """`(D,)`: the training features' standard deviation (1 where it is 0)."""
+    loss: float
+    """The minimised objective: mean cross-entropy plus the L2 penalty on `weight`."""
+
+    def standardize(self, features: Tensor) -> Tensor:
+        """`(features - mean) / scale`, in float64 on the probe's device.
+
+        Examples:
+            ```python
+            import torch
+            from dlref.probes import linear_probe
+
+            x = torch.tensor([[1.0, 5.0], [3.0, 5.0]])
+            probe = linear_probe(x, torch.tensor([0, 1]))
+            print(probe.standardize(x))
+            expected = torch.tensor([[-1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
+            assert torch.equal(probe.standardize(x), expected)  # a constant feature stays 0
+            ```
+        """
+        return (features.detach().to(self.mean) - self.mean) / self.scale
+
+    def logits(self, features: Tensor) -> Tensor:
+        """`(N, C)` float64 logits $W (h - \\mu)/\\sigma + b$.
+
+        Examples:
+            ```python
+            import torch
+            from dlref.probes import linear_probe
+
+            x = torch.randn(20, 3, generator=torch.Generator().manual_seed(0))
+            probe = linear_probe(x, (x[:, 0] > 0).long())
+            logits = probe.logits(x)
+            print(logits.shape)
+            torch.testing.assert_close(logits, probe.standardize(x) @ probe.weight.T + probe.bias)
+            ```
+        """
+        return self.standardize(features) @ self.weight.T + self.bias
+
+    def predict(self, features: Tensor) -> Tensor:
+        """The predicted class of each row: the index of its largest logit.
+
+        Examples:
+            ```python
+            import torch
+            from dlref.probes import linear_probe
+
+            x = torch.tensor([[-2.0], [-1.0], [1.0], [2.0]])
+            probe = linear_probe(x, torch.tensor([1, 1, 0, 0]))
+            print(probe.predict(x))
+            assert probe.predict(x).tolist() == [1, 1, 0, 0]
+            ```
+        """
+        return self.logits(features).argmax(dim=1)
+
+    def accuracy(self, features: Tensor, labels: Tensor) -> float:
+        """Fraction of rows whose predicted class equals the label.
+
+        Examples:
+            ```python
+            import torch
+            from dlref.probes import linear_probe
+
+            x = torch.tensor([[0.0], [1.0], [2.0], [3.0]])
+            probe = linear_probe(x, torch.tensor([0, 0, 1, 1]))
+            print(probe.accuracy(x, torch.tensor([0, 1, 1, 1])))
+            assert probe.accuracy(x, torch.tensor([0, 1, 1, 1])) == 0.75
+            ```
+        """
+        predicted = self.predict(features)
+        return float((predicted == labels.to(predicted.device)).double().mean())
+
+
+def linear_probe(
+    features: Tensor,
+    labels: Tensor,
+    *,
+    n_classes: int | None = None,
+    weight_decay: float = 1e-3,
+    max_iter: int = 500,
+) -> LinearProbe:
+    r"""Fit a linear classifier (multinomial logistic regression) on a layer's features.
+
+    The features $h_i$ are standardised with their own mean and standard
+    deviation, then $W, b$ minimise, in float64,
+
+    $$
+    \frac1N \sum_{i=1}^N -\log \operatorname{softmax}\bigl(W \tilde h_i + b\bigr)_{y_i}
+    + \frac{\lambda}{2} \lVert W \rVert_F^2, \qquad \tilde h_i = (h_i - \mu)/\sigma,
+    $$
+
+    with $\lambda$ = `weight_decay` (the bias is not penalised), by L-BFGS with a
+    strong-Wolfe line search from $W = 0, b = 0$. For $\lambda > 0$ the objective
+    is strictly convex in $W$, so the fitted probabilities do not depend on the
+    solver: scikit-learn's `LogisticRegression(C=1 / (N * weight_decay))`, which
+    minimises $\tfrac12\lVert W\rVert_F^2 + C \sum_i \ell_i$, fitted on the same
+    standardised features, gives the same probabilities.
+
+    A probe's accuracy on held-out points measures how linearly separable the
+    classes are in that representation (Alain & Bengio 2016). The model that
+    produced the features is not changed.
+
+    Args:
+        features: `(N, D)`; converted to float64 on its device.
+        labels: `(N,)` class indices.
+        n_classes: number of classes; default `labels.max() + 1`.
+        weight_decay: $\lambda$, the L2 penalty on `W`.
+        max_iter: L-BFGS iterations at most.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.probes import linear_probe
+
+        g = torch.Generator().manual_seed(0)
+        angle = torch.rand(300, generator=g) * 6.2832
+        radius = torch.where(torch.arange(300) < 150, 1.0, 2.0)
+        labels = (radius > 1.5).long()  # two rings: not linearly separable in (x, y)
+        xy = torch.stack([radius * angle.cos(), radius * angle.sin()], dim=1)
+        lifted = torch.cat([xy, xy.pow(2).sum(1, keepdim=True)], dim=1)  # add x² + y²
+        flat, lift = linear_probe(xy, labels), linear_probe(lifted, labels)
+        flat_acc, lift_acc = flat.accuracy(xy, labels), lift.accuracy(lifted, labels)
+        print(f"on (x, y): {flat_acc:.2f}; with x² + y² added: {lift_acc:.2f}")
+        assert flat_acc < 0.8 and lift_acc == 1.0
+        ```
+    """
+    if features.dim() != 2 or labels.dim() != 1 or features.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"need features (N, D) and labels (N,), got {tuple(features.shape)} "
+            f"and {tuple(labels.shape)}"
+        )
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    h = features.detach().double()
+    y = labels.to(h.device)
+    classes = int(y.max()) + 1 if n_classes is None else n_classes
+    mean = h.mean(dim=0)
+    std = h.std(dim=0, correction=0)
+    scale = torch.where(std > 0, std, torch.ones_like(std))
+    standardized = (h - mean) / scale
+    weight = torch.zeros(classes, h.shape[1], dtype=torch.float64, device=h.device)
+    bias = torch.zeros(classes, dtype=torch.float64, device=h.device)
+    weight.requires_grad_(True)
+    bias.requires_grad_(True)
+    optimizer = torch.optim.LBFGS(
+        [weight, bias],
+        lr=1.0,
+        max_iter=max_iter,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-15,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+    )
+
+    def objective() -> Tensor:
+        return (
+            nn.functional.cross_entropy(standardized @ weight.T + bias, y)
+            + 0.5 * weight_decay * weight.pow(2).sum()
+        )
+
+    def closure() -> float:
+        optimizer.zero_grad()
+        loss = objective()
+        loss.backward()
+        return float(loss.detach())
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        final = float(objective())
+    return LinearProbe(weight.detach(), bias.detach(), mean, scale, final)
