@@ -6,14 +6,18 @@ code: ``from dlref.conv import summary`` and ``from dlref import plot``
 followed by ``plot.figure(...)`` both count. Only public functions and classes
 with a docstring (so mkdocstrings renders them) become links; their anchors are
 mkdocstrings' ids, e.g. ``api/conv.md#dlref.conv.summary``.
+
+The library is read, not imported: which names a module defines, with or
+without a docstring, and which it re-exports from another module, come from
+the module's syntax tree. A build therefore never imports torch for this, and
+a library edit is seen at once (the parsed trees are cached by file content).
+``tests/test_apilinks.py`` checks that the answer is the one importing gives.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-import inspect
-from functools import cache
+from functools import cache, lru_cache
 
 from sitegen import execute as ex
 
@@ -34,19 +38,75 @@ def page_of(ident: str) -> str:
     return module_page(ident.split(".")[1])
 
 
-@cache
+@lru_cache(maxsize=256)
+def _definitions(source: str, package: str) -> dict[str, tuple[str, str]]:
+    """What each top-level name of a module's ``source`` is.
+
+    ``("doc", name)`` for a function or class with a docstring, ``("def", name)``
+    for one without, ``("from", "dlref.y.n")`` for a name imported from the
+    library, ``("alias", other)`` for ``name = other``. Later bindings win, as at
+    run time.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            kind = "doc" if ast.get_docstring(node) else "def"
+            found[node.name] = (kind, node.name)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative import inside the package
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            if base.split(".")[0] != "dlref":
+                for alias in node.names:
+                    found[alias.asname or alias.name] = ("other", alias.name)
+                continue
+            for alias in node.names:
+                found[alias.asname or alias.name] = ("from", f"{base}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = ("other", alias.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    if isinstance(value, ast.Name):
+                        found[target.id] = ("alias", value.id)
+                    else:
+                        found[target.id] = ("other", target.id)
+    return found
+
+
+def _resolve(module: str, name: str, depth: int = 0) -> tuple[str, str, bool] | None:
+    """(defining module, defined name, has a docstring) of ``module.name``, or None."""
+    file = ex._module_file(module)
+    if file is None or depth > 20:
+        return None
+    package = module if file.name == "__init__.py" else module.rsplit(".", 1)[0]
+    entry = _definitions(file.read_text(encoding="utf-8"), package).get(name)
+    if entry is None:
+        return None
+    kind, value = entry
+    if kind in ("doc", "def"):
+        return module, value, kind == "doc"
+    if kind == "alias":
+        return _resolve(module, value, depth + 1)
+    if kind == "from":
+        home, _, attr = value.rpartition(".")
+        return _resolve(home, attr, depth + 1)
+    return None
+
+
 def _documented(module: str, name: str) -> str | None:
     """The mkdocstrings id of ``module.name`` if the API page shows it."""
-    try:
-        obj = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
+    found = _resolve(module, name)
+    if found is None:
         return None
-    if not (inspect.isfunction(obj) or inspect.isclass(obj)) or not inspect.getdoc(obj):
+    home, defined, has_doc = found
+    if not has_doc or name.startswith("_") or home.removeprefix("dlref.") not in public_modules():
         return None
-    home = obj.__module__
-    if name.startswith("_") or home.removeprefix("dlref.") not in public_modules():
-        return None
-    return f"{home}.{obj.__name__}"
+    return f"{home}.{defined}"
 
 
 def used_objects(code: str) -> list[str]:
