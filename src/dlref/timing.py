@@ -28,10 +28,11 @@ def synchronize(device: torch.device | str) -> None:
         from dlref.timing import synchronize
 
         x = torch.ones(3)
-        synchronize(x.device)  # the CPU has no queue: returns at once
+        assert synchronize(x.device) is None  # the CPU has no queue: returns at once
         if torch.cuda.is_available():
             y = torch.ones(3, device="cuda") * 2  # queued, maybe not yet computed
             synchronize(y.device)  # now it is
+            assert torch.equal(y.cpu(), torch.full((3,), 2.0))
         ```
     """
     device = torch.device(device)
