@@ -39,11 +39,14 @@ execute: setup system-deps
 
 # Both languages, built in parallel from the executed pages, each into its own
 # folder (a build cleans its folder), then assembled: English in site/, Chinese in site/zh/.
+# The library's wheel and sdist are built first (sitegen/dist.py) and published
+# with each language (site/dist/, site/zh/dist/), where the pages link to them.
 site: execute
 	@$(MAKE) --no-print-directory html
 
 html: setup
 	rm -rf .cache/build site
+	$(PY) -m sitegen.dist
 	$(PY) -m mkdocs build -q -f mkdocs.yml -d .cache/build/en & en=$$!; \
 	$(PY) -m mkdocs build -q -f mkdocs.zh.yml -d .cache/build/zh & zh=$$!; \
 	wait $$en; en_status=$$?; wait $$zh; zh_status=$$?; \

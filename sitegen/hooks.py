@@ -22,16 +22,58 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from sitegen import apilinks, report, widgets
+from sitegen import apilinks, dist, report, widgets
 from sitegen import execute as ex
 from sitegen.render import render, slim_html
 
 VERIFICATION_MARKER = "<!-- dlref:verification -->"
+INSTALL_MARKER = "<!-- dlref:install -->"  # the home page and the API index
 STAMP = {
     "en": "✓ Verified on {day}: {checks} checks passed, torch {torch}, dlref {dlref}, "
-    "on {device}. [Download this page as a notebook]({notebook})",
+    "on {device}. [Download this page as a notebook]({notebook}) · "
+    "[Install dlref]({install}) ([wheel]({wheel}))",
     "zh": "✓ 已于 {day} 验证：{checks} 项检查全部通过，torch {torch}，dlref {dlref}，"
-    "设备 {device}。[下载本页的 notebook]({notebook})",
+    "设备 {device}。[下载本页的 notebook]({notebook}) · "
+    "[安装 dlref]({install})（[wheel 文件]({wheel})）",
+}
+# The install command needs the wheel's absolute URL, which only the browser
+# knows (the site can be hosted anywhere). The link beside the command is
+# relative; the script writes the address the browser resolved it to into the
+# command, so the copy button copies a command that works as it is.
+INSTALL = {
+    "en": "Install the library the pages import, `dlref` {version}, from the "
+    "[wheel]({wheel}) published with this site, built from the same commit as "
+    "these pages ([sdist]({sdist})). One command, in any Python {python} "
+    "environment; it also installs torch, NumPy, Matplotlib and scikit-learn "
+    "where they are missing:",
+    "zh": "各页导入的小型库 `dlref` {version} 随本站一起发布，"
+    "[wheel 文件]({wheel})与这些页面出自同一次提交（另有 [sdist]({sdist})）。"
+    "在任意 Python {python} 的环境中运行下面这一条命令即可安装；"
+    "缺少 torch、NumPy、Matplotlib 或 scikit-learn 时会一并安装：",
+}
+INSTALL_COMMAND = 'pip install "dlref[data] @ {url}"'
+SITE_ADDRESS = {"en": "<site address>/", "zh": "<网站地址>/"}
+INSTALL_SCRIPT = """<script>
+document.querySelectorAll(".dlref-install").forEach(function (box) {
+  var link = box.querySelector("a.dlref-wheel"), code = box.querySelector("pre code");
+  if (link && code) code.textContent = code.textContent.replace(/@ [^"]*\\.whl/, "@ " + link.href);
+});
+</script>"""
+NOTEBOOK_INTRO = {
+    "en": "**Before you run this notebook**: it imports `dlref` {version}, the small "
+    "library of the site this notebook comes from. Install it from the wheel published "
+    "with the site (this also installs torch, NumPy, Matplotlib and scikit-learn where "
+    "they are missing):\n\n```bash\n{command}\n```\n\n{where}Then run the cells "
+    "from top to bottom in a fresh kernel.",
+    "zh": "**运行本 notebook 之前**：它导入 `dlref` {version}，即下载本 notebook 的网站所用的"
+    "小型库。请先安装随网站发布的 wheel 文件（缺少 torch、NumPy、Matplotlib 或 scikit-learn "
+    "时会一并安装）：\n\n```bash\n{command}\n```\n\n{where}然后在全新的内核中从上到下"
+    "依次运行各单元格。",
+}
+SITE_ADDRESS_NOTE = {
+    "en": "Replace `<site address>` with the address of the site's home page, where the "
+    "same command is shown with the address filled in. ",
+    "zh": "把 `<网站地址>` 换成网站首页的地址；首页上给出了填好地址的同一条命令。",
 }
 USES = {"en": "Library functions used on this page:", "zh": "本页用到的库函数："}
 # On every page; listing them would only bury the ones that carry the idea.
@@ -80,7 +122,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
                 f"]({name})", f"]({posixpath.relpath(uri, page_dir or '.')})"
             )
         notebook_uri = posixpath.join("notebooks", f"{page.slug}.ipynb")
-        notebook_text = nbformat.writes(nbformat.from_dict(page.notebook))
+        notebook = nbformat.from_dict(page.notebook)
+        intro = nbformat.v4.new_markdown_cell(_notebook_intro(lang, config), id="dlref-install")
+        notebook.cells.insert(0, intro)
+        notebook_text = nbformat.writes(notebook)
         files.append(File.generated(config, notebook_uri, content=notebook_text))
         _rendered[file.src_uri] = markdown
     for module in apilinks.public_modules():
@@ -88,11 +133,43 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, apilinks.module_page(module), content=api_page))
     for uri, text in widgets.data_files().items():  # the interactive figures' data
         files.append(File.generated(config, uri, content=text))
+    for uri, path in dist.site_paths().items():
+        if not path.is_file():
+            raise PluginError(f"{path} is missing: `make html` builds it (python -m sitegen.dist)")
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
     _report.update(report.build_report())  # after executing, so it covers this build's pages
     if lang == "en":  # the site root holds the report for both languages
         data = json.dumps(_report, ensure_ascii=False, indent=1)
         files.append(File.generated(config, "verification.json", content=data))
     return files
+
+
+def _notebook_intro(lang: str, config: MkDocsConfig) -> str:
+    """The first cell of a downloaded notebook: how to get dlref (text, no shell magic)."""
+    site_url = str(config.site_url or "")
+    base = site_url if site_url.endswith("/") else SITE_ADDRESS[lang]
+    command = INSTALL_COMMAND.format(url=f"{base}{dist.SITE_FOLDER}/{dist.wheel_name()}")
+    where = "" if site_url.endswith("/") else SITE_ADDRESS_NOTE[lang]
+    return NOTEBOOK_INTRO[lang].format(version=dist.version(), command=command, where=where)
+
+
+def _install_block(src_uri: str, lang: str) -> str:
+    """The install paragraph and command, with links relative to the page at ``src_uri``."""
+    here = posixpath.dirname(src_uri) or "."
+    wheel = posixpath.relpath(f"{dist.SITE_FOLDER}/{dist.wheel_name()}", here)
+    sdist = posixpath.relpath(f"{dist.SITE_FOLDER}/{dist.sdist_name()}", here)
+    text = INSTALL[lang].format(
+        version=dist.version(), python=dist.requires_python(), wheel=wheel, sdist=sdist
+    )
+    # attr_list gives the wheel link the class the script looks for
+    text = text.replace(f"]({wheel})", f"]({wheel}){{: .dlref-wheel }}", 1)
+    command = INSTALL_COMMAND.format(
+        url=f"{SITE_ADDRESS[lang]}{dist.SITE_FOLDER}/{dist.wheel_name()}"
+    )
+    return (
+        f'<div class="dlref-install" markdown>\n\n{text}\n\n```bash\n{command}\n```\n\n'
+        f"</div>\n\n{INSTALL_SCRIPT}"
+    )
 
 
 def _api_page(module: str, lang: str) -> str:
@@ -109,7 +186,10 @@ def _stamp(executed: ex.ExecutedPage, src_uri: str, lang: str) -> str:
     notebook = posixpath.relpath(
         posixpath.join("notebooks", f"{executed.slug}.ipynb"), posixpath.dirname(src_uri) or "."
     )
+    here = posixpath.dirname(src_uri) or "."
     text = STAMP[lang].format(
+        install=posixpath.relpath("index.md", here) + "#install",
+        wheel=posixpath.relpath(f"{dist.SITE_FOLDER}/{dist.wheel_name()}", here),
         day=executed.executed_on,
         checks=executed.checks,
         torch=versions["torch"],
@@ -184,6 +264,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     src_uri = page.file.src_uri
     if src_uri in _rendered:
         return _after_title(_rendered[src_uri], _stamp(_executed[src_uri], src_uri, lang))
+    if INSTALL_MARKER in markdown:
+        markdown = markdown.replace(INSTALL_MARKER, _install_block(src_uri, lang))
     if VERIFICATION_MARKER in markdown:
         return markdown.replace(VERIFICATION_MARKER, _verification_table(lang))
     return markdown
