@@ -123,8 +123,11 @@ def used_objects(code: str) -> list[str]:
         if ident and ident not in found:
             found.append(ident)
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dlref"):
+    uses: list[tuple[str, str]] = []  # (local name, attribute), in source order
+    for node in ast.walk(tree):  # one walk: imports, and `name.attr` uses to check afterwards
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            uses.append((node.value.id, node.attr))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("dlref"):
             for alias in node.names:
                 submodule = f"{node.module}.{alias.name}"
                 if ex._module_file(submodule) is not None:
@@ -135,11 +138,7 @@ def used_objects(code: str) -> list[str]:
             for alias in node.names:
                 if alias.name.startswith("dlref.") and alias.asname:
                     modules[alias.asname] = alias.name
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in modules
-        ):
-            add(modules[node.value.id], node.attr)
+    for name, attr in uses:
+        if name in modules:
+            add(modules[name], attr)
     return found

@@ -24,7 +24,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
 
 from sitegen import pagesource
@@ -60,6 +59,8 @@ def display_path(path: Path) -> str:
 
 def read_notebook(path: Path) -> nbformat.NotebookNode | None:
     """The page as a notebook, or None when it is a plain Markdown page."""
+    import jupytext  # here, not above: a warm build reads no page with it (0.3 s of imports)
+
     notebook: nbformat.NotebookNode = jupytext.read(path, fmt="md:markdown")
     kernelspec = notebook.get("metadata", {}).get("kernelspec") or {}
     if kernelspec.get("language") != "python":
@@ -74,6 +75,21 @@ def is_notebook_page(path: Path) -> bool:
 # --- what a page depends on -------------------------------------------------
 
 
+_BLOCKS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements(tree: ast.AST) -> list[ast.AST]:
+    """Every statement of ``tree``, nested ones included, without descending into
+    expressions (imports are statements; this is ast.walk's answer for them, 5x faster)."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, _BLOCKS))
+    return found
+
+
 @lru_cache(maxsize=512)
 def _dlref_imports(source: str) -> frozenset[str]:
     """Names of dlref modules imported by ``source`` ("dlref", "dlref.conv", ...)."""
@@ -82,7 +98,7 @@ def _dlref_imports(source: str) -> frozenset[str]:
     except SyntaxError:
         return frozenset({"dlref"})  # the kernel will report it; depend on everything's root
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == "dlref")
         elif (
