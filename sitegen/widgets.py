@@ -20,6 +20,7 @@ import importlib.metadata
 import json
 import math
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -365,7 +366,9 @@ def playground_data() -> dict[str, Any]:
 
 
 def _one_per_line(cases: list[dict[str, Any]]) -> str:
-    lines = ",\n".join(json.dumps(case, ensure_ascii=False) for case in cases)
+    lines = ",\n".join(
+        json.dumps(case, ensure_ascii=False, separators=(",", ":")) for case in cases
+    )
     return '{"cases": [\n' + lines + "\n]}\n"
 
 
@@ -382,6 +385,9 @@ def data_files() -> dict[str, str]:
     folder = CACHE / _key()
     names = {CONV_CASES: "conv-cases.json", PLAYGROUND: "playground.json"}
     if not all((folder / name).is_file() for name in names.values()):
+        for stale in CACHE.glob("*"):  # the data of an earlier key
+            if stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         texts = {
             "conv-cases.json": _one_per_line(conv_cases()),
