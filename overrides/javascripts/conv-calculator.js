@@ -689,6 +689,11 @@
     document.querySelectorAll(".dlref-conv:not([data-ready])").forEach(build);
   }
 
+  // Material's instant navigation may evaluate this script again on a later page: the
+  // first evaluation's subscription already builds the widgets there.
+  if (window.dlrefConvCalculator) return window.dlrefConvCalculator.init();
+  window.dlrefConvCalculator = { init: init };
+
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(init);
   } else if (document.readyState === "loading") {

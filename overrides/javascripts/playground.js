@@ -521,8 +521,12 @@
     root.setAttribute("data-ready", "");
   }
 
+  // Material's instant navigation may evaluate this script again on a later page: the
+  // first evaluation's subscription already builds the widgets there.
+  if (window.dlrefPlayground) return window.dlrefPlayground.init();
+
   window.dlrefPlayground = {
-    mulberry32: mulberry32, initParams: initParams, forward: forward, gradients: gradients,
+    init: init, mulberry32: mulberry32, initParams: initParams, forward: forward, gradients: gradients,
     adamStep: adamStep, verify: verify, trainRun: trainRun, grid: grid, targetValues: targetValues,
   };
 
