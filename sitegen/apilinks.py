@@ -111,10 +111,18 @@ def _documented(module: str, name: str) -> str | None:
 
 def used_objects(code: str) -> list[str]:
     """Ids of documented dlref functions and classes that ``code`` uses, in first-use order."""
+    library = tuple(p.read_bytes() for p in sorted(ex.LIBRARY.rglob("*.py")))
+    return list(_used_objects(code, library))
+
+
+@lru_cache(maxsize=256)
+def _used_objects(code: str, library: tuple[bytes, ...]) -> tuple[str, ...]:
+    """:func:`used_objects` for one state of the library's sources (a rebuild in the same
+    process, ``make preview``, reuses the answer until the page or the library changes)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return []
+        return ()
     modules: dict[str, str] = {}  # local name -> dlref module
     found: list[str] = []
 
@@ -141,4 +149,4 @@ def used_objects(code: str) -> list[str]:
     for name, attr in uses:
         if name in modules:
             add(modules[name], attr)
-    return found
+    return tuple(found)

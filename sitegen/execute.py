@@ -198,6 +198,24 @@ def cache_key(path: Path, lang: str) -> str:
     return digest.hexdigest()
 
 
+def code_key(path: Path, lang: str) -> str:
+    """The key of what can change a page's outputs: its code cells and front matter (not
+    its prose), the library modules it imports and the environment. Two versions of a
+    page with the same code key differ only in prose, so one's outputs serve the other."""
+    text = path.read_text(encoding="utf-8")
+    cells = [source for _, source in pagesource.code_cells(text)]
+    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
+    digest = hashlib.sha256(b"code-key 1\0")
+    for part in (lang, front, *cells):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    for dep in library_dependencies("\n".join(cells)):
+        digest.update(str(dep.relative_to(REPO)).encode())
+        digest.update(dep.read_bytes())
+    digest.update(environment_fingerprint().encode())
+    return digest.hexdigest()
+
+
 # --- execution ----------------------------------------------------------------
 
 
@@ -212,6 +230,7 @@ class ExecutedPage:
     cached: bool = False
     claims: list[str] = field(default_factory=list)
     executed_on: str = ""  # ISO date of the run that produced the outputs
+    code_key: str = ""  # see code_key(): a prose-only edit finds these outputs by it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -222,6 +241,7 @@ class ExecutedPage:
             "checks": self.checks,
             "claims": self.claims,
             "executed_on": self.executed_on,
+            "code_key": self.code_key,
             "notebook": self.notebook,
         }
 
@@ -237,20 +257,59 @@ def _cache_file(lang: str, slug: str, key: str) -> Path:
 def load_cached(path: Path, lang: str) -> ExecutedPage | None:
     key = cache_key(path, lang)
     file = _cache_file(lang, slug_of(path), key)
-    if not file.exists():
-        return None
-    data = json.loads(file.read_text(encoding="utf-8"))
-    return ExecutedPage(
-        lang=lang,
-        slug=data["slug"],
-        key=key,
-        notebook=data["notebook"],
-        seconds=data["seconds"],
-        checks=data["checks"],
-        claims=data.get("claims", []),
-        executed_on=data.get("executed_on", ""),
-        cached=True,
-    )
+    if file.exists():
+        data = json.loads(file.read_text(encoding="utf-8"))
+        return ExecutedPage(
+            lang=lang,
+            slug=data["slug"],
+            key=key,
+            notebook=data["notebook"],
+            seconds=data["seconds"],
+            checks=data["checks"],
+            claims=data.get("claims", []),
+            executed_on=data.get("executed_on", ""),
+            code_key=data.get("code_key", ""),
+            cached=True,
+        )
+    return _with_new_prose(path, lang, key)
+
+
+def _with_new_prose(path: Path, lang: str, key: str) -> ExecutedPage | None:
+    """A cached run of the same code under different prose, given the page's current prose
+    (and stored under the new key), or None. Editing prose then executes nothing."""
+    wanted = code_key(path, lang)
+    folder = CACHE / lang
+    versions = sorted(folder.glob(f"{slug_of(path)}.*.json"), key=lambda p: -p.stat().st_mtime)
+    for file in versions:
+        data = json.loads(file.read_text(encoding="utf-8"))
+        if data.get("code_key") != wanted:
+            continue
+        notebook = read_notebook(path)
+        if notebook is None:
+            return None
+        ran = iter(c for c in data["notebook"]["cells"] if c["cell_type"] == "code")
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                old = next(ran)
+                if old["source"] != cell.source:  # cannot happen with equal code keys
+                    return None
+                cell.outputs = [nbformat.from_dict(o) for o in old["outputs"]]
+                cell.execution_count = old.get("execution_count")
+        page = ExecutedPage(
+            lang=lang,
+            slug=slug_of(path),
+            key=key,
+            notebook=notebook,
+            seconds=data["seconds"],
+            checks=data["checks"],
+            claims=data.get("claims", []),
+            executed_on=data.get("executed_on", ""),
+            code_key=wanted,
+            cached=True,
+        )
+        _store(page)
+        return page
+    return None
 
 
 def _store(page: ExecutedPage) -> None:
@@ -326,6 +385,7 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
     if notebook is None:
         raise ValueError(f"{display_path(path)} is not a notebook page")
     key = cache_key(path, lang)
+    page_code_key = code_key(path, lang)
     # A fresh kernel in an empty folder: exactly what a reader who downloads the
     # notebook gets, so a page cannot lean on files of this repository.
     workdir = tempfile.TemporaryDirectory(prefix=f"dlref-{lang}-{slug_of(path)}-")
@@ -403,6 +463,7 @@ def execute(path: Path, lang: str, *, use_cache: bool = True) -> ExecutedPage:
         checks=len(claims),
         claims=claims,
         executed_on=date.today().isoformat(),
+        code_key=page_code_key,
     )
     _store(page)
     return page
