@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps execute site html serve test lint unit doctest site-test bench clean
+.PHONY: setup system-deps execute site html serve preview test lint unit doctest site-test bench clean
 
 setup: $(VENV)/.installed $(KATEX)/katex.min.js
 
@@ -57,6 +57,12 @@ html: setup
 serve: site
 	@echo "serving http://$(HOST):$(PORT)/ (English) and http://$(HOST):$(PORT)/zh/ (Chinese)"
 	$(PY) -m http.server $(PORT) --bind $(HOST) --directory site
+
+# Live preview for authors: both languages at / and /zh/, rebuilt on every save
+# and reloaded in the browser; only changed code executes (sitegen/preview.py).
+preview: execute
+	$(PY) -m sitegen.dist
+	$(PY) -m sitegen.preview --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(PY) -m ruff check src sitegen tests
