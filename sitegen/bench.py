@@ -4,7 +4,8 @@
 
 Phases: a cold build (empty execution cache), a warm rebuild with no change,
 a rebuild after editing the prose of one chapter in one language, a rebuild
-after changing one library module, and the test suite. Edited files are
+after changing one library module, the time from saving a prose edit to the
+page changing under ``make preview``, and the test suite. Edited files are
 restored afterwards. The cold phase empties .cache/exec, so the bench leaves a
 fully warm cache behind but discards whatever was cached before.
 """
@@ -13,12 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -77,6 +82,46 @@ def with_edit(path: Path, edit: Callable[[str], str]) -> Build:
         path.write_text(original, encoding="utf-8")
 
 
+def preview_reload(path: Path, slug: str) -> float:
+    """Seconds from saving a prose edit to `make preview` serving the changed page."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/{slug}/"
+    with tempfile.TemporaryDirectory(prefix="dlref-bench-") as folder:
+        log = Path(folder) / "preview.log"
+        with log.open("w") as out:
+            server = subprocess.Popen(
+                [PY, "-m", "sitegen.preview", "--port", str(port), "--folder", folder + "/b"],
+                cwd=ex.REPO, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        original = path.read_text(encoding="utf-8")
+        try:
+            _until(lambda: "serving http" in log.read_text(), 600, log)
+            marker = f"bench-{time.time_ns()}"
+            started = time.perf_counter()
+            path.write_text(original + f"\n{marker}\n", encoding="utf-8")
+            _until(lambda: marker in _get(url), 120, log)
+            return time.perf_counter() - started
+        finally:
+            path.write_text(original, encoding="utf-8")
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=60) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def _until(test: Callable[[], bool], timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while not test():
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: make preview did not respond:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+
+
 def page_weights() -> dict[str, int]:
     """Bytes of every HTML page of the built site, by path relative to site/ (figures aside)."""
     site = ex.REPO / "site"
@@ -106,13 +151,18 @@ def main() -> int:
                  f"{', '.join(slow) or 'none'}"))  # fmt: skip
     warm = build()
     rows.append(("warm rebuild, no change", f"{warm.total_s:.1f} s",
-                 f"re-executed: {len(warm.executed)}; {cold.total_s / warm.total_s:.1f}x faster "
-                 "than cold"))  # fmt: skip
+                 f"re-executed: {len(warm.executed)}; cache check {warm.execute_s:.1f} s + "
+                 f"make html (wheel, both languages) {warm.build_s:.1f} s; "
+                 f"{cold.total_s / warm.total_s:.1f}x faster than cold"))  # fmt: skip
 
     chapter = max(cold.per_page, key=lambda k: cold.per_page[k]).split("/")[1]
     prose = with_edit(ex.DOCS / "en" / f"{chapter}.md", lambda t: t + "\nOne more sentence.\n")
     rows.append((f"edit prose of en/{chapter}", f"{prose.total_s:.1f} s",
                  f"re-executed: {', '.join(prose.executed) or 'nothing'}"))  # fmt: skip
+    reload_s = preview_reload(ex.DOCS / "en" / f"{chapter}.md", chapter)
+    rows.append((f"preview: prose edit of en/{chapter} to reload", f"{reload_s:.1f} s",
+                 "save -> served page changed, `make preview` (one language rebuilt, "
+                 "nothing executed)"))  # fmt: skip
     library = with_edit(ex.LIBRARY / "conv.py", lambda t: t + "\n# bench: a harmless change\n")
     rows.append(("change src/dlref/conv.py", f"{library.total_s:.1f} s",
                  f"re-executed: {', '.join(library.executed) or 'nothing'}"))  # fmt: skip
@@ -139,6 +189,10 @@ def main() -> int:
     print(f"\n{'phase':<{width}}  {'time':>16}  details")
     for name, value, details in rows:
         print(f"{name:<{width}}  {value:>16}  {details}")
+    load = os.getloadavg()
+    print(
+        f"\nload average while measuring (1, 5, 15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
     print("\nper-page execution time (cold), slowest first:")
     for page, seconds in sorted(cold.per_page.items(), key=lambda kv: -kv[1]):
         print(f"  {page:<32} {seconds:6.1f} s")
