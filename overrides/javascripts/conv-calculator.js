@@ -27,9 +27,9 @@
       legendUnread: "never read", legendWindow: "the window shown",
       legendCropped: "cropped (padding)", legendOut: "output", legendUnwritten: "no input reaches it",
       unread: "Input positions never read: {rows}.", allRead: "Every input position is read by some window.",
-      rowsCols: "{r} row(s) at padded index {ri}; {c} column(s) at padded index {ci}",
-      positions: "{n} at padded index {i}",
-      none: "none",
+      rowsCols: "rows at padded index {ri}; columns at padded index {ci}",
+      positions: "padded index {i}",
+      none: "none", listSep: ", ",
       dropped: "; the window number {n} would start at padded position {start} \u2265 W + P = {wp}, " +
         "inside the right padding, so PyTorch drops it",
       sameNote: "padding='same': D(K \u2212 1) = {total} padded positions, {left} before and {right} after; " +
@@ -82,9 +82,9 @@
       legendUnread: "从未被读到", legendWindow: "当前显示的窗口",
       legendCropped: "被裁掉（填充）", legendOut: "输出", legendUnwritten: "没有输入落到这里",
       unread: "从未被读到的输入位置：{rows}。", allRead: "每个输入位置都至少被一个窗口读到。",
-      rowsCols: "{r} 行（填充后下标 {ri}），{c} 列（填充后下标 {ci}）",
-      positions: "{n} 个（填充后下标 {i}）",
-      none: "无",
+      rowsCols: "填充后下标为 {ri} 的行，下标为 {ci} 的列",
+      positions: "填充后下标为 {i} 的位置",
+      none: "无", listSep: "、",
       dropped: "；第 {n} 个窗口将从填充后的位置 {start} 开始，而 {start} \u2265 W + P = {wp}，" +
         "落在右侧填充之内，所以 PyTorch 丢弃了它",
       sameNote: "padding='same'：共填充 D(K \u2212 1) = {total} 个位置，前面 {left} 个，后面 {right} 个；" +
@@ -472,7 +472,7 @@
     }
     var lists = geo.map(missing);
     if (every(lists, function (l) { return l.length === 0; })) return t.allRead;
-    function show(l) { return l.length ? l.join(", ") : t.none; }
+    function show(l) { return l.length ? l.join(t.listSep) : t.none; }
     var rows = geo.length === 2
       ? fill(t.rowsCols, { r: lists[0].length, ri: show(lists[0]), c: lists[1].length, ci: show(lists[1]) })
       : fill(t.positions, { n: lists[0].length, i: show(lists[0]) });
