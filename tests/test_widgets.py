@@ -303,15 +303,29 @@ def in_few_steps(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return order
 
 
+VISIBLE = "(root, names) => names.every(n => root.querySelector(`[name=${n}]`).checkVisibility())"
+
+
 def set_fields(controls: dict[str, Any], case: dict[str, Any], shown: dict[str, Any]) -> None:
-    """Set the calculator's controls to the case as a reader would, touching only what changed."""
+    """Set the calculator's controls to the case as a reader would, touching only what changed.
+
+    After a change of layer, the fields it reads must be visible; the fills then skip
+    Playwright's actionability checks (``force``), which would cost a third of the time.
+    """
     for name in ("kind", "dims"):
         if shown.get(name) != case[name]:
             controls[name].select_option(str(case[name]))
             shown[name] = case[name]
+            if name == "kind":
+                fields = [*RELEVANT[case["kind"]], "dims"]
+                if case["kind"] in ("maxpool", "avgpool"):
+                    fields.append("ceil_mode")
+                assert controls["kind"].evaluate(
+                    f"(c, names) => ({VISIBLE})(c.form, names)", fields
+                ), f"{case['kind']}: a field it reads is hidden"
     for name in RELEVANT[case["kind"]]:
         if shown.get(name) != case[name]:
-            controls[name].fill(case[name])
+            controls[name].fill(case[name], force=True)
             shown[name] = case[name]
     if case["kind"] in ("maxpool", "avgpool") and shown.get("ceil_mode") != case["ceil_mode"]:
         controls["ceil_mode"].set_checked(case["ceil_mode"])
