@@ -15,10 +15,10 @@ PORT ?= 8000
 
 setup: $(VENV)/.installed $(KATEX)/katex.min.js
 
-$(VENV)/.installed: requirements/site.txt pyproject.toml
+$(VENV)/.installed: requirements/site.txt requirements/lint.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements/site.txt
+	$(PY) -m pip install -q -r requirements/site.txt -r requirements/lint.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -68,6 +68,7 @@ lint: setup
 	$(PY) -m ruff check src sitegen tests
 	$(PY) -m ruff format --check src sitegen tests
 	$(PY) -m mypy
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 unit: setup system-deps
 	$(PY) -m pytest -m "not site" -n 2 -q
