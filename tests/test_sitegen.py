@@ -297,3 +297,12 @@ def test_a_page_that_prints_and_checks_in_one_cell_executes_identically(tmp_path
             ("display_data", None),
             ("stream", f"after {i}\n"),
         ]
+
+
+def test_the_site_build_is_not_quiet() -> None:
+    """`mkdocs build -q` filters warnings out before `strict: true` counts them, so a
+    broken link or a missing nav page would pass the build unnoticed."""
+    makefile = (ex.REPO / "Makefile").read_text(encoding="utf-8")
+    builds = [line for line in makefile.splitlines() if "mkdocs build" in line]
+    assert builds
+    assert not [line for line in builds if " -q" in line or "--quiet" in line], builds

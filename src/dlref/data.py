@@ -389,7 +389,7 @@ def pad_collate(
     `sequence_i` of shape `(L_i, *F)` (the trailing feature shape `F` the same
     for all). The result is
 
-    - `padded`, shape `(B, L_max, *F)` with $L_\max = \max_i L_i$:
+    - `padded`, shape `(B, L_max, *F)` with $L_{\max} = \max_i L_i$:
       `padded[i, :L_i] = sequence_i` and `padding_value` after it;
     - `lengths`, int64 `(B,)`, the $L_i$, from which a mask
       `arange(L_max) < lengths[:, None]` tells real entries from padding;

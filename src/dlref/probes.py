@@ -207,7 +207,7 @@ def activation_stats(
 
     With `layer_type=nn.Linear` these are the pre-activations
     `z_l = W_l a_{l-1} + b_l` whose variance the initialisation schemes of
-    [dlref.init][] are designed to keep constant.
+    `dlref.init` are designed to keep constant.
 
     Examples:
         ```python
