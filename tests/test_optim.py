@@ -400,3 +400,75 @@ def test_sparse_or_complex_parameters_are_refused_with_a_type_error() -> None:
     p.grad = torch.ones(2, dtype=torch.complex64)
     with pytest.raises(TypeError, match="complex"):
         optim.SGD([p], lr=0.1).step()
+
+
+def test_scalar_trajectory_follows_the_update_rules() -> None:
+    # plain SGD: theta_t = theta_{t-1} - lr * g_t
+    assert optim.scalar_trajectory(torch.optim.SGD, [1.0, -2.0, 0.5], start=1.0, lr=0.1) == (
+        pytest.approx([0.9, 1.1, 1.05], rel=1e-15)
+    )
+    # momentum: b_1 = g_1, then b_2 = mu b_1 + (1 - dampening) g_2
+    values = optim.scalar_trajectory(
+        torch.optim.SGD, [1.0, 1.0], lr=0.1, momentum=0.9, dampening=0.5
+    )
+    assert values == pytest.approx([-0.1, -0.1 - 0.1 * 1.4], rel=1e-12)
+    # the same steps as a scalar parameter driven by hand, for ours and torch's Adam
+    grads = [0.3, -1.0, 2.0, 0.0]
+    for cls in (optim.Adam, torch.optim.Adam):
+        p = torch.tensor([0.5], dtype=F64, requires_grad=True)
+        opt = cls([p], lr=0.05, weight_decay=0.1)
+        expected = []
+        for g in grads:
+            p.grad = torch.tensor([g], dtype=F64)
+            opt.step()
+            expected.append(p.item())
+        assert optim.scalar_trajectory(cls, grads, start=0.5, lr=0.05, weight_decay=0.1) == expected
+    assert optim.scalar_trajectory(torch.optim.SGD, [], lr=0.1) == []
+
+
+def test_signature_defaults_reads_the_signature_in_the_order_asked() -> None:
+    names = ["weight_decay", "lr", "nesterov", "betas", "no_such_argument"]
+    sgd = optim.signature_defaults(torch.optim.SGD, names)
+    assert list(sgd) == ["weight_decay", "lr", "nesterov"]
+    assert sgd == {"weight_decay": 0, "lr": 1e-3, "nesterov": False}
+    assert optim.signature_defaults(torch.optim.AdamW, names)["weight_decay"] == 1e-2
+    for ours, theirs in PAIRS:
+        assert optim.signature_defaults(ours, names) == optim.signature_defaults(theirs, names)
+
+    def no_defaults(lr: float) -> None: ...
+
+    assert optim.signature_defaults(no_defaults, ["lr"]) == {"lr": inspect.Parameter.empty}
+
+
+def test_final_parameters_trains_a_copy_full_batch() -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    model = model.double()
+    x, y = torch.randn(10, 3, dtype=F64), torch.randn(10, 2, dtype=F64)
+    before = [p.detach().clone() for p in model.parameters()]
+    final = optim.final_parameters(model, torch.optim.SGD, x, y, steps=5, lr=0.1)
+    # model untouched
+    for p, q in zip(model.parameters(), before, strict=True):
+        assert torch.equal(p, q)
+    # the same as five hand-written full-batch steps on a copy
+    twin = copy.deepcopy(model)
+    for _ in range(5):
+        twin.zero_grad()
+        torch.nn.functional.mse_loss(twin(x), y).backward()
+        with torch.no_grad():
+            for p in twin.parameters():
+                p -= 0.1 * p.grad
+    expected = torch.cat([p.detach().flatten() for p in twin.parameters()])
+    assert_close(final, expected)
+    assert not final.requires_grad
+    # another loss, and zero steps
+    l1 = optim.final_parameters(
+        model, torch.optim.SGD, x, y, steps=5, lr=0.1, loss_fn=torch.nn.functional.l1_loss
+    )
+    assert not torch.allclose(l1, final)
+    assert_close(
+        optim.final_parameters(model, torch.optim.SGD, x, y, steps=0, lr=0.1),
+        torch.cat([b.flatten() for b in before]),
+    )
+    with pytest.raises(ValueError, match="steps"):
+        optim.final_parameters(model, torch.optim.SGD, x, y, steps=-1, lr=0.1)

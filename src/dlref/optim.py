@@ -12,18 +12,33 @@ a float tensor).
 Each class states its update rule in its docstring; $g_t$ is the gradient at step
 $t$ (negated when ``maximize=True``), $\theta$ the parameters, $\gamma$
 the learning rate and $\lambda$ the weight decay.
+
+Three helpers put any ``torch.optim``-style class side by side with another:
+``signature_defaults`` reads its defaults, ``scalar_trajectory`` feeds hand-chosen
+gradients to one scalar parameter, and ``final_parameters`` trains a copy of a model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+import inspect
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, overload
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.optim.optimizer import Optimizer, ParamsT
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "RMSprop"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "final_parameters",
+    "scalar_trajectory",
+    "signature_defaults",
+]
 
 
 def _check(name: str, value: float, *, below: float | None = None) -> None:
@@ -511,3 +526,112 @@ class AdamW(Adam):
             maximize=maximize,
             decoupled_weight_decay=True,
         )
+
+
+def scalar_trajectory(
+    optimizer: Callable[..., Optimizer],
+    grads: Iterable[float],
+    start: float = 0.0,
+    **hyper: Any,
+) -> list[float]:
+    r"""The value of one scalar parameter after each of the given gradients.
+
+    A float64 parameter $\theta_0$ = ``start`` is handed to ``optimizer([p], **hyper)``
+    (any ``torch.optim``-style class, ``torch.optim.Adam`` as well as ``dlref.optim.Adam``).
+    For each $g_t$ in ``grads``, in order, ``p.grad`` is set to $g_t$ and ``step()`` is
+    called once; no loss is involved, so the gradients can be chosen by hand to
+    probe one detail of an update rule. Returns $[\theta_1, \dots, \theta_T]$.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import scalar_trajectory
+
+        values = scalar_trajectory(torch.optim.SGD, [1.0, 1.0], lr=0.1)
+        print(values)
+        assert values == [-0.1, -0.2]  # theta_t = theta_{t-1} - lr * g_t
+        # Adam's first step is lr whatever the gradient's size
+        first = scalar_trajectory(torch.optim.Adam, [1e3], start=1.0, lr=0.01)[0]
+        assert abs((1.0 - first) - 0.01) < 1e-6
+        ```
+    """
+    p = torch.tensor([start], dtype=torch.float64, requires_grad=True)
+    opt = optimizer([p], **hyper)
+    values: list[float] = []
+    for g in grads:
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        values.append(p.item())
+    return values
+
+
+def signature_defaults(cls: Callable[..., Any], names: Sequence[str]) -> dict[str, Any]:
+    """The default values of ``cls``'s arguments called ``names``, read from its signature.
+
+    The dictionary follows the order of ``names``; a name that ``cls`` does not take
+    is left out, so one list of names serves several optimizers. Reading the
+    signature (not an instance's ``defaults``) shows what a caller gets by omitting
+    the argument.
+
+    Examples:
+        ```python
+        import torch
+        from dlref.optim import SGD, signature_defaults
+
+        names = ["lr", "momentum", "betas", "weight_decay"]
+        print(signature_defaults(torch.optim.Adam, names))
+        assert signature_defaults(torch.optim.SGD, names) == {
+            "lr": 1e-3, "momentum": 0, "weight_decay": 0
+        }
+        assert signature_defaults(SGD, names) == signature_defaults(torch.optim.SGD, names)
+        ```
+    """
+    parameters = inspect.signature(cls).parameters
+    return {k: parameters[k].default for k in names if k in parameters}
+
+
+def final_parameters(
+    model: nn.Module,
+    optimizer: Callable[..., Optimizer],
+    x: Tensor,
+    y: Tensor,
+    *,
+    steps: int,
+    loss_fn: Callable[[Tensor, Tensor], Tensor] = nn.functional.mse_loss,
+    **hyper: Any,
+) -> Tensor:
+    """The parameters, as one vector, of a copy of ``model`` trained for ``steps`` full-batch steps.
+
+    The copy (``copy.deepcopy``; ``model`` itself is left untouched) is trained with
+    ``optimizer(copy.parameters(), **hyper)``: each step is ``zero_grad``, the loss
+    ``loss_fn(copy(x), y)``, ``backward`` and ``step``. The trained parameters come
+    back detached and concatenated in the order of ``parameters()``, so two
+    optimizers run from the same start can be compared entry by entry.
+
+    Examples:
+        ```python
+        import torch
+        from torch import nn
+        from dlref.optim import SGD, final_parameters
+
+        torch.manual_seed(0)
+        model = nn.Linear(3, 1).double()
+        x, y = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 1, dtype=torch.float64)
+        before = nn.utils.parameters_to_vector(model.parameters()).detach()
+        ours = final_parameters(model, SGD, x, y, steps=20, lr=0.1, momentum=0.9)
+        theirs = final_parameters(model, torch.optim.SGD, x, y, steps=20, lr=0.1, momentum=0.9)
+        print((ours - before).abs().min().item())
+        torch.testing.assert_close(ours, theirs)  # dlref.optim.SGD takes torch's steps
+        assert (ours - before).abs().min() > 0  # and the copies did move
+        torch.testing.assert_close(nn.utils.parameters_to_vector(model.parameters()), before)
+        ```
+    """
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}")
+    trained = copy.deepcopy(model)
+    opt = optimizer(trained.parameters(), **hyper)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_fn(trained(x), y).backward()
+        opt.step()
+    return nn.utils.parameters_to_vector(trained.parameters()).detach()

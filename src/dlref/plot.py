@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -23,6 +24,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from dlref.landscapes import Landscape, Trajectory
 
 COLORS = ("#3f51b5", "#e65100", "#2e7d32", "#c62828", "#6a1b9a", "#00838f", "#5d4037")
 """The colour cycle: indigo, orange, green, red, purple, teal, brown."""
@@ -272,3 +276,169 @@ def decision_boundary(
     ax.set_aspect("equal")
     ax.grid(False)
     return classes
+
+
+# --- optimizer paths ----------------------------------------------------------------
+
+
+def optimizer_paths(
+    landscape: Landscape,
+    runs: Mapping[str, Trajectory],
+    groups: Sequence[Sequence[str]],
+    colors: Mapping[str, str],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    levels: Sequence[float],
+    title: str,
+    *,
+    height: float = 3.4,
+) -> Figure:
+    """Paths of optimizer runs over the contour lines of a 2-D landscape, one panel per group.
+
+    Each panel draws the contours of ``landscape`` at ``levels`` (on a 200 × 200 grid
+    over ``xlim`` × ``ylim``), then, for each name of its group, the path
+    ``runs[name].points`` in ``colors[name]``, with a dot where the run stopped; a
+    black star marks the minimiser. Within a group the first path is drawn widest
+    and the last narrowest, so paths that overlap stay visible. Names go into each
+    panel's legend, ``title`` above the panels. Returns the figure (show it with
+    ``show``).
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        import torch
+        from dlref.landscapes import quadratic, run
+        from dlref.plot import COLORS, optimizer_paths
+
+        bowl = quadratic(condition=4.0)
+        start = (1.0, 1.0)
+        runs = {
+            "SGD": run(torch.optim.SGD, bowl, start, steps=20, lr=0.2),
+            "momentum": run(torch.optim.SGD, bowl, start, steps=20, lr=0.05, momentum=0.9),
+            "Adam": run(torch.optim.Adam, bowl, start, steps=20, lr=0.1),
+        }
+        groups = [["SGD", "momentum"], ["Adam"]]
+        fig = optimizer_paths(bowl, runs, groups, dict(zip(runs, COLORS)),
+                              (-1.5, 1.5), (-1.5, 1.5), [0.1, 0.5, 1.0], "a bowl")
+        print(len(fig.axes))
+        assert len(fig.axes) == 2  # one panel per group
+        legend = fig.axes[0].get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["SGD", "momentum"]
+        plt.close(fig)
+        ```
+    """
+    if not groups:
+        raise ValueError("optimizer_paths needs at least one group of run names")
+    fig, axes = figure(len(groups), width=WIDTH_IN, height=height, squeeze=False)
+    grid_x, grid_y, grid_z = landscape.grid(xlim, ylim, 200)
+    for ax, names in zip(axes[0], groups, strict=True):
+        ax.contour(grid_x, grid_y, grid_z, levels=list(levels), colors="0.8", linewidths=0.7)
+        for i, name in enumerate(names):
+            # 2.6 down to 1.0 points: wide first, so overlaps stay visible
+            width = round(2.6 - 1.6 * i / max(len(names) - 1, 1), 2)
+            points = runs[name].points
+            ax.plot(points[:, 0], points[:, 1], lw=width, color=colors[name], label=name)
+            ax.plot(*points[-1], marker="o", ms=5, color=colors[name])  # where the run stopped
+        ax.plot(*landscape.minimum, marker="*", color="k", ms=10, ls="none")
+        ax.set(xlim=xlim, ylim=ylim, xlabel="x", ylabel="y", aspect="equal")
+        ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle(title)
+    return fig
+
+
+def spread_of_runs(
+    left: Axes,
+    right: Axes,
+    landscape: Landscape,
+    runs: Mapping[str, Trajectory],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    levels: Sequence[float],
+    predicted: Sequence[float] = (),
+    *,
+    colors: Sequence[str] = COLORS,
+) -> None:
+    r"""Where a batch of runs ended (``left``) and how far they spread over time (``right``).
+
+    Each trajectory in ``runs`` holds ``k`` runs made together (``run`` with ``k``
+    start points: ``points`` of shape ``(T + 1, k, 2)``), labelled by its key and
+    drawn in the next colour of ``colors``. ``left`` shows the contours of
+    ``landscape`` at ``levels`` over ``xlim`` × ``ylim`` (a 100 × 100 grid) and the
+    ``k`` final points; ``right`` shows the mean squared distance to the minimiser,
+    $\frac1k \sum_j \lVert p_t^{(j)} - p^\star\rVert^2$, against the step $t$, with a
+    dashed line at each value of ``predicted`` (same order and colours as ``runs``).
+    Titles and axis labels are left to the caller.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        import torch
+        from dlref.landscapes import quadratic, run
+        from dlref.plot import figure, spread_of_runs
+
+        bowl = quadratic(condition=4.0)
+        walkers = torch.zeros(50, 2, dtype=torch.float64)
+        runs = {"noisy SGD": run(torch.optim.SGD, bowl, walkers, steps=30, noise=1.0, lr=0.1)}
+        fig, (left, right) = figure(2)
+        spread_of_runs(left, right, bowl, runs, (-1, 1), (-1, 1), [0.1, 0.5], predicted=[0.3])
+        curve, dashed = right.get_lines()
+        print(len(curve.get_ydata()), dashed.get_ydata())
+        assert len(curve.get_ydata()) == 31 and list(dashed.get_ydata()) == [0.3, 0.3]
+        assert left.collections[-1].get_offsets().shape == (50, 2)  # the 50 final points
+        plt.close(fig)
+        ```
+    """
+    grid_x, grid_y, grid_z = landscape.grid(xlim, ylim, 100)
+    left.contour(grid_x, grid_y, grid_z, levels=list(levels), colors="0.8", linewidths=0.7)
+    for (label, trajectory), colour in zip(runs.items(), colors, strict=False):
+        final = trajectory.points[-1]
+        left.scatter(final[:, 0], final[:, 1], s=5, color=colour, label=label)
+        right.plot(trajectory.distances.pow(2).mean(1), color=colour, lw=1, label=label)
+    for value, colour in zip(predicted, colors, strict=False):
+        right.axhline(value, color=colour, ls="--", lw=0.8)
+    left.set(xlim=xlim, ylim=ylim, aspect="equal")
+    left.legend(loc="lower right", fontsize=8)
+    right.legend(fontsize=8)
+
+
+def learning_rate_sweep(
+    ax: Axes,
+    rates: Sequence[float],
+    sweeps: Mapping[str, Sequence[Trajectory]],
+    colors: Mapping[str, str],
+    *,
+    diverged_at: float,
+) -> None:
+    """Distance to the minimiser at the end of each run against its learning rate, log-log.
+
+    ``sweeps[name][i]`` is the run of optimizer ``name`` at learning rate ``rates[i]``.
+    Each optimizer gets one line with a dot per run that stayed finite, in
+    ``colors[name]``, and a cross at height ``diverged_at`` for each run that diverged
+    (its distance is not a number to plot). Axis labels are left to the caller.
+
+    Examples:
+        ```python
+        import matplotlib.pyplot as plt
+        import torch
+        from dlref.landscapes import quadratic, run
+        from dlref.plot import figure, learning_rate_sweep
+
+        bowl = quadratic(condition=10.0)  # SGD diverges above lr = 2/10
+        rates = [0.01, 0.1, 0.3]
+        sweeps = {"SGD": [run(torch.optim.SGD, bowl, (1.0, 1.0), steps=50, lr=lr) for lr in rates]}
+        fig, ax = figure()
+        learning_rate_sweep(ax, rates, sweeps, {"SGD": "C0"}, diverged_at=10.0)
+        line, crosses = ax.get_lines()
+        print(list(line.get_xdata()), list(crosses.get_xdata()))
+        assert list(line.get_xdata()) == [0.01, 0.1] and list(crosses.get_xdata()) == [0.3]
+        plt.close(fig)
+        ```
+    """
+    for name, runs in sweeps.items():
+        if len(runs) != len(rates):
+            raise ValueError(f"{name}: {len(runs)} runs for {len(rates)} learning rates")
+        ok = [(lr, r.final_distance) for lr, r in zip(rates, runs, strict=True) if not r.diverged]
+        ax.loglog(*zip(*ok, strict=True), marker="o", color=colors[name], label=name)
+        blown = [lr for lr, r in zip(rates, runs, strict=True) if r.diverged]
+        ax.plot(blown, [diverged_at] * len(blown), "x", color=colors[name], ms=8)
+    ax.legend()
