@@ -11,7 +11,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system-deps execute site html serve preview test lint unit doctest site-test bench clean
+.PHONY: setup system-deps execute site html serve preview test lint unit doctest site-test bench compat clean
 
 setup: $(VENV)/.installed $(KATEX)/katex.min.js
 
@@ -44,11 +44,12 @@ execute: setup system-deps
 site: execute
 	@$(MAKE) --no-print-directory html
 
+# No -q: MkDocs' quiet mode drops warnings before strict mode can count them.
 html: setup
 	rm -rf .cache/build site
 	$(PY) -m sitegen.dist
-	$(PY) -m mkdocs build -q -f mkdocs.yml -d .cache/build/en & en=$$!; \
-	$(PY) -m mkdocs build -q -f mkdocs.zh.yml -d .cache/build/zh & zh=$$!; \
+	$(PY) -m mkdocs build -f mkdocs.yml -d .cache/build/en & en=$$!; \
+	$(PY) -m mkdocs build -f mkdocs.zh.yml -d .cache/build/zh & zh=$$!; \
 	wait $$en; en_status=$$?; wait $$zh; zh_status=$$?; \
 	test $$en_status -eq 0 && test $$zh_status -eq 0
 	mv .cache/build/en site && mv .cache/build/zh site/zh
@@ -86,6 +87,15 @@ test: lint unit doctest site-test
 
 bench: setup system-deps
 	$(PY) -m sitegen.bench
+
+# The version ranges pyproject.toml claims, checked in throwaway environments
+# (sitegen/compat.py): the oldest releases they admit and the newest on the
+# registry, each running the library's tests, the docstring examples and every
+# English page; results in compat/results.json, shown on the verification page.
+# Minutes and GB per environment, so not part of `make test` (sitegen/compat.py says why).
+# One environment: make compat COMPAT_ARGS="--env oldest-libs"
+compat: setup
+	$(PY) -m sitegen.compat $(COMPAT_ARGS)
 
 clean:
 	rm -rf site .cache $(KATEX) node_modules

@@ -8,6 +8,7 @@ the build with ``file:line: what went wrong``.
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import sys
@@ -256,7 +257,125 @@ def _verification_table(lang: str) -> str:
     version_table = "| | |\n|---|---|\n" + "\n".join(
         f"| {name} | {value} |" for name, value in data["versions"].items()
     )
-    return "\n\n".join([summary, "\n".join(lines), version_table])
+    return "\n\n".join([summary, "\n".join(lines), version_table, _compat_section(lang)])
+
+
+COMPAT_WORDS = {
+    "en": {
+        "heading": "## The versions the library claims",
+        "intro": "`pyproject.toml` states the versions `dlref` works with. `make compat` checks "
+        "them: it creates throwaway environments at the oldest versions those ranges admit and "
+        "at the newest the package registry serves, installs `dlref` from its wheel into each, "
+        "and runs the library's tests, the docstring examples and every English page as a "
+        "plain script. The table holds its last results; the site itself is built with the "
+        "versions above. There, deprecation warnings that one dependency raises about another "
+        "(or that older torch raises about its own call inside `SequentialLR`) are ignored, "
+        "while any warning from `dlref` fails; the tests that pin the wording of the site's "
+        "torch error messages are left to the build.",
+        "none": "`make compat` has not been run yet.",
+        "env": "Environment",
+        "ran": "Run",
+        "install": "Install",
+        "tests": "Library tests",
+        "doctest": "Docstring examples",
+        "page": "Page",
+        "dirty": "uncommitted changes",
+        "failures": "What failed:",
+        "not_run": "not run",
+    },
+    "zh": {
+        "heading": "## 库所声明的版本范围",
+        "intro": "`pyproject.toml` 写明了 `dlref` 支持的版本。`make compat` 负责检验："
+        "它按这些范围允许的最低版本和包索引上的最新版本分别建立临时环境，从 wheel 安装 "
+        "`dlref`，然后运行库的测试、文档字符串中的示例，并把每个英文页面作为普通脚本运行。"
+        "下表是最近一次的结果；网站本身用上表所列的版本构建。"
+        "运行时，一个依赖针对另一个依赖发出的弃用警告（DeprecationWarning）不计，"
+        "旧版 torch 在 `SequentialLR` 内部针对自身调用发出的弃用警告也不计；"
+        "`dlref` 自身发出的任何警告都算失败。检查本站 torch 报错原文的那些测试只在构建时运行。",
+        "none": "尚未运行过 `make compat`。",
+        "env": "环境",
+        "ran": "运行于",
+        "install": "安装",
+        "tests": "库的测试",
+        "doctest": "文档字符串示例",
+        "page": "页面",
+        "dirty": "含未提交的修改",
+        "failures": "失败的项目：",
+        "not_run": "未运行",
+    },
+}
+
+
+def _code_span(text: str) -> str:
+    """``text`` as a Markdown code span (literal, whatever backticks it holds)."""
+    text = " ".join(text.split())
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks} {text} {ticks}"
+
+
+def _step_cell(step: dict[str, Any] | None, words: dict[str, str]) -> str:
+    if not step:
+        return words["not_run"]
+    mark = "✓" if step["status"] in ("pass", "ok") else "**✗**"
+    counts = f"{step['passed']}/{step['passed'] + step['failed']}, " if "passed" in step else ""
+    return f"{mark} {counts}{step['seconds']:.0f} s"
+
+
+def _compat_section(lang: str) -> str:
+    """The table `make compat` wrote: environment x (install, tests, examples, each page)."""
+    words = COMPAT_WORDS[lang]
+    envs: list[dict[str, Any]] = _report.get("compat") or []
+    if not envs:
+        return f"{words['heading']}\n\n{words['intro']}\n\n{words['none']}"
+    head = "| " + words["env"] + " | " + " | ".join(f"`{e['name']}`" for e in envs) + " |"
+    rule = "|---" * (len(envs) + 1) + "|"
+    rows = [head, rule]
+
+    def row(label: str, cells: list[str]) -> None:
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("", [html.escape(e["about"][lang]) for e in envs])
+    for name in ("python", "torch", "numpy", "matplotlib", "scikit-learn"):
+        row(name, [e.get("versions", {}).get(name, "?") for e in envs])
+    row(
+        words["ran"],
+        [
+            f"{e['date']}, `{e['commit']}`" + (f" ({words['dirty']})" if e.get("dirty") else "")
+            for e in envs
+        ],
+    )
+    row(words["install"], [_step_cell(e.get("install"), words) for e in envs])
+    row(words["tests"], [_step_cell(e.get("tests"), words) for e in envs])
+    row(words["doctest"], [_step_cell(e.get("doctest"), words) for e in envs])
+    slugs = sorted({slug for e in envs for slug in e.get("pages", {})})
+    for slug in slugs:
+        cells = []
+        for e in envs:
+            page = e.get("pages", {}).get(slug)
+            if page is None:
+                cells.append(words["not_run"])
+            elif page["status"] == "pass":
+                cells.append(f"✓ {page['seconds']:.1f} s")
+            else:
+                cells.append("**✗**")
+        link = f"[{slug}]({slug}.md)" if (ex.DOCS / lang / f"{slug}.md").exists() else slug
+        row(link, cells)
+    failures = []
+    for e in envs:
+        for step in ("install", "tests", "doctest"):
+            info = e.get(step) or {}
+            if info.get("status") in ("fail",):
+                what = ", ".join(info.get("failures") or []) or info.get("error", "")
+                failures.append(f"`{e['name']}`, {words[step]}: {_code_span(what)}")
+        for slug, page in e.get("pages", {}).items():
+            if page["status"] != "pass":
+                failures.append(f"`{e['name']}`, {slug}: {_code_span(page.get('error', ''))}")
+    parts = [words["heading"], words["intro"], "\n".join(rows)]
+    if failures:
+        parts.append(words["failures"] + "\n\n" + "\n".join(f"- {f}" for f in failures))
+    return "\n\n".join(parts)
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

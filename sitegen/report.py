@@ -4,6 +4,7 @@ page and the stamp on every chapter."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import platform
 import subprocess
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 
 from sitegen import execute as ex
 
+COMPAT_RESULTS = ex.REPO / "compat" / "results.json"  # written by `make compat`
 VERSIONED = ("torch", "numpy", "matplotlib", "scikit-learn", "dlref", "mkdocs", "mkdocs-material")
 
 
@@ -55,7 +57,16 @@ def build_report() -> dict[str, Any]:
         "device": ex.device_name(),
         "versions": all_versions,
         "pages": pages,
+        "compat": compat_results(),
     }
+
+
+def compat_results() -> list[dict[str, Any]]:
+    """The environments ``make compat`` last checked (``compat/results.json``), or none."""
+    if not COMPAT_RESULTS.exists():
+        return []
+    data = json.loads(COMPAT_RESULTS.read_text(encoding="utf-8"))
+    return list(data.get("environments", []))
 
 
 # --- translation freshness ---------------------------------------------------------
