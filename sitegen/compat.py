@@ -26,17 +26,18 @@ machine's pip configuration may cap torch below the newest release, so the
 This module runs under every Python it tests: standard library only.
 
 Cost, measured on the 2-core build machine (2026-12-01, shared with other jobs):
-an environment with PyPI's CUDA torch downloads about 2.5 GB and takes 5.3-5.6 GB
-of disk (deleted afterwards unless ``--keep``) and 100-300 s to install; the one
-with the pinned CPU torch from disk takes 1.2 GB and about 80 s. The library's
-tests take 20-60 s, the docstring examples 10-50 s, and the English pages about
-as long as the build spends on them (660 s of page time, two at a time): 10-25
-minutes per environment, 30-60 minutes for all three. That is why ``make test``
-(and so CI) runs none of it: it would triple CI's time and download 5 GB a run.
-What CI does run is ``tests/test_compat.py`` (under a second): the ``oldest``
-environment must pin exactly the floors ``pyproject.toml`` declares, and the
-recorded results must be for today's environments and must have passed, so a
-floor cannot change without ``make compat`` being run again.
+an environment with PyPI's CUDA torch downloads about 2.5 GB (pip kept none of
+it in its cache here), takes 5.0-5.7 GB of disk (deleted afterwards unless
+``--keep``) and 70-300 s to install; the one with the pinned CPU torch from disk
+takes 1.2 GB and about 80 s. The library's tests take 10-60 s, the docstring
+examples 5-50 s, the 37 English pages 270-430 s two at a time (about 20 minutes
+when eight jobs share the two cores): 6-25 minutes per environment. That is why
+``make test`` (and so CI) runs none of it: it would add 15-50 minutes and 5 GB of
+downloads to every run. What CI does run is ``tests/test_compat.py`` (under a
+second): the ``oldest`` environment must pin exactly the floors
+``pyproject.toml`` declares, and the recorded results must be for today's
+environments and must have passed, so a range cannot change without
+``make compat`` being run again.
 """
 
 from __future__ import annotations
@@ -123,8 +124,9 @@ ENVIRONMENTS = (
         "newest",
         ("torch", "numpy", "matplotlib", "scikit-learn"),
         {
-            "en": "the newest releases the registry serves, on the newest Python here",
-            "zh": "包索引上的最新版本，使用本机最新的 Python",
+            "en": "the newest releases the registry serves within pyproject.toml's ranges, "
+            "on the newest Python here",
+            "zh": "包索引上、pyproject.toml 范围之内的最新版本，使用本机最新的 Python",
         },
         lift_torch_cap=True,
     ),

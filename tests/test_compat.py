@@ -18,7 +18,7 @@ from sitegen.execute import REPO
 def floors() -> dict[str, str]:
     """name -> lowest version, from pyproject.toml's dependencies and extras."""
     text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    found = dict(re.findall(r'"([A-Za-z][A-Za-z0-9_-]*)>=([0-9.]+)"', text))
+    found = dict(re.findall(r'"([A-Za-z][A-Za-z0-9_-]*)>=([0-9.]+)[,"]', text))
     python = re.search(r'^requires-python = ">=([0-9.]+)"', text, re.M)
     assert python is not None
     found["python"] = python.group(1)
