@@ -277,7 +277,8 @@ def shift_images(
 
     Args:
         images: `(N, H, W)` or `(N, C, H, W)`.
-        dy, dx: one shift for all images (`int`) or one per image (int tensors of shape `(N,)`).
+        dy: vertical shift, one for all images (`int`) or one per image (an int tensor, `(N,)`).
+        dx: horizontal shift, in the same form as `dy`.
         fill: value of the uncovered pixels.
 
     Examples:
