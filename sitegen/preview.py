@@ -46,6 +46,7 @@ from sitegen import apilinks, dist, report
 from sitegen import execute as ex
 
 CONFIGS = {"en": "mkdocs.yml", "zh": "mkdocs.zh.yml"}
+WRITES = frozenset({"created", "modified", "moved", "deleted", "closed"})
 WATCHED = ("docs", "src/dlref", "overrides", "mkdocs.yml", "mkdocs.zh.yml", "sitegen")
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".pyc")
 
@@ -165,7 +166,9 @@ class PreviewServer(LiveReloadServer):
         self._watched_paths[path] = 1
 
         def callback(event: watchdog.events.FileSystemEvent) -> None:
-            if event.is_directory:
+            # inotify also reports files being opened and closed unwritten: a build
+            # that imports a module or reads a page must not look like an edit.
+            if event.is_directory or event.event_type not in WRITES:
                 return
             for raw in (event.src_path, getattr(event, "dest_path", "")):
                 name = os.fsdecode(raw)
