@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
 
 from sitegen.execute import REPO
 
@@ -77,3 +87,52 @@ def resolve(page: Path, href: str) -> tuple[Path | None, str]:
 
 def is_external(href: str) -> bool:
     return urlsplit(href).scheme in ("http", "https") or href.startswith("//")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[str]:
+    """A built site served on 127.0.0.1 from a thread; yields its base URL."""
+    if not (folder / "zh" / "index.html").exists():
+        pytest.fail(f"{folder} is not built: run `make site` first")
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder))
+    )
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextmanager
+def chromium(width: int, height: int) -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright, with a fresh profile."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-system-deps.sh")
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="dlref-chromium-")
+    try:
+        with sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                headless=True, viewport={"width": width, "height": height},
+            )  # fmt: skip
+            yield context
+            context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)

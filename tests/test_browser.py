@@ -3,64 +3,35 @@ images decoded, math typeset; the language switcher and Chinese search work."""
 
 from __future__ import annotations
 
-import functools
 import os
-import shutil
-import tempfile
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.sitecheck import SITE, html_files
+from tests.sitecheck import (
+    SITE,
+    chromium,
+    html_files,
+    served,
+)
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 SCREENSHOTS = os.environ.get("DLREF_SCREENSHOTS")  # a folder: save one screenshot per page
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    if not (SITE / "zh" / "index.html").exists():
-        pytest.fail("site/ is not built: run `make site` first")
-    handler = functools.partial(_Quiet, directory=str(SITE))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with served(SITE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-system-deps.sh")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="dlref-chromium-")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=FLAGS,
-            headless=True, viewport={"width": 1280, "height": 900},
-        )  # fmt: skip
+    with chromium(1280, 900) as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def page_urls(server: str) -> list[str]:

@@ -230,11 +230,11 @@ def test_the_page_script_puts_the_wheels_address_into_the_command(served: str) -
     """What the copy button copies on the home page and the API index, in Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, FLAGS
+    from tests.sitecheck import CHROMIUM, CHROMIUM_FLAGS
 
     pages = ["", "api/", "zh/", "zh/api/"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
             for path in pages:
                 page = browser.new_page()

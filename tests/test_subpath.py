@@ -15,15 +15,15 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.sitecheck import SITE
-from tests.test_browser import CHECK_PAGE, _Quiet, browser, page_urls
+from tests.sitecheck import SITE, QuietHandler
+from tests.test_browser import CHECK_PAGE, browser, page_urls
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 PREFIX = "/dlref/"
 __all__ = ["browser"]  # the Chromium fixture of test_browser.py, shared
 
 
-class _UnderPrefix(_Quiet):
+class _UnderPrefix(QuietHandler):
     """Serves site/ at PREFIX and nothing anywhere else (a request outside it is a 404)."""
 
     def translate_path(self, path: str) -> str:

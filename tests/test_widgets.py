@@ -14,16 +14,11 @@ reaches from the same initial weights.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
-import shutil
-import tempfile
-import threading
 import warnings
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,8 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sitegen import widgets
-from tests.sitecheck import SITE
-from tests.test_browser import CHROMIUM, FLAGS, _Quiet
+from tests.sitecheck import SITE, chromium, served
 
 pytestmark = pytest.mark.site
 
@@ -175,31 +169,14 @@ def _ceil_dropped(case: dict[str, Any]) -> bool:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    if not (ROOT / "zh" / "index.html").exists():
-        pytest.fail(f"{ROOT} is not built: run `make site` first")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(ROOT)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with served(ROOT) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/install-system-deps.sh")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="dlref-chromium-")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=FLAGS,
-            headless=True, viewport={"width": 1100, "height": 1000},
-        )  # fmt: skip
+    with chromium(1100, 1000) as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_page(browser: Any, server: str, path: str) -> tuple[Any, list[str]]:
