@@ -132,6 +132,30 @@ def _pool_count(w: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return o
 
 
+def _pool_args(
+    size: Size, kernel_size: Size, stride: Size | None, padding: Size, dilation: Size
+) -> tuple[
+    bool, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]
+]:
+    """A pooling layer's arguments per dimension (stride defaults to the kernel size),
+    with the checks max and average pooling share, in PyTorch's order."""
+    if stride is None:
+        stride = kernel_size
+    n = _dims(size, kernel_size, stride, padding, dilation)
+    as_tuple = n is not None
+    n = n or 1
+    w = _per_dim(size, n, "size")
+    k = _per_dim(kernel_size, n, "kernel_size")
+    s = _per_dim(stride, n, "stride")
+    p = _per_dim(padding, n, "padding")
+    d = _per_dim(dilation, n, "dilation")
+    _require(all(v > 0 for v in k), f"kernel_size must be greater than zero, got {kernel_size}")
+    _require(all(v > 0 for v in s), f"stride must be greater than zero, got {stride}")
+    _require(all(v > 0 for v in d), f"dilation must be greater than zero, got {dilation}")
+    _require(all(v >= 0 for v in p), f"padding must be non-negative, got {padding}")
+    return as_tuple, w, k, s, p, d
+
+
 def pool_output_size(
     size: Size,
     kernel_size: Size,
@@ -162,20 +186,7 @@ def pool_output_size(
             assert ours == nn.MaxPool1d(2, **kwargs)(x).shape[-1]
         ```
     """
-    if stride is None:
-        stride = kernel_size
-    n = _dims(size, kernel_size, stride, padding, dilation)
-    as_tuple = n is not None
-    n = n or 1
-    w = _per_dim(size, n, "size")
-    k = _per_dim(kernel_size, n, "kernel_size")
-    s = _per_dim(stride, n, "stride")
-    p = _per_dim(padding, n, "padding")
-    d = _per_dim(dilation, n, "dilation")
-    _require(all(v > 0 for v in k), f"kernel_size must be greater than zero, got {kernel_size}")
-    _require(all(v > 0 for v in s), f"stride must be greater than zero, got {stride}")
-    _require(all(v > 0 for v in d), f"dilation must be greater than zero, got {dilation}")
-    _require(all(v >= 0 for v in p), f"padding must be non-negative, got {padding}")
+    as_tuple, w, k, s, p, d = _pool_args(size, kernel_size, stride, padding, dilation)
     out = []
     for wi, ki, si, pi, di in zip(w, k, s, p, d, strict=True):
         _require(
@@ -196,18 +207,7 @@ def _avg_pool_args(
     size: Size, kernel_size: Size, stride: Size | None, padding: Size
 ) -> tuple[bool, list[tuple[int, int, int, int]]]:
     """Validated ``(size, kernel, stride, padding)`` per dimension, refused as PyTorch refuses."""
-    if stride is None:
-        stride = kernel_size
-    n = _dims(size, kernel_size, stride, padding)
-    as_tuple = n is not None
-    n = n or 1
-    w = _per_dim(size, n, "size")
-    k = _per_dim(kernel_size, n, "kernel_size")
-    s = _per_dim(stride, n, "stride")
-    p = _per_dim(padding, n, "padding")
-    _require(all(v > 0 for v in k), f"kernel_size must be greater than zero, got {kernel_size}")
-    _require(all(v > 0 for v in s), f"stride must be greater than zero, got {stride}")
-    _require(all(v >= 0 for v in p), f"padding must be non-negative, got {padding}")
+    as_tuple, w, k, s, p, _ = _pool_args(size, kernel_size, stride, padding, 1)
     for ki, pi in zip(k, p, strict=True):
         _require(
             pi <= ki // 2,
