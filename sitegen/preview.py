@@ -207,7 +207,9 @@ class PreviewServer(LiveReloadServer):
 def _forget_between_builds() -> None:
     """Drop what the build code caches for the life of a process but a file edit can change."""
     apilinks.public_modules.cache_clear()
-    report.last_change.cache_clear()
+    report.history.cache_clear()
+    report._ancestors.cache_clear()
+    report.versions.cache_clear()
 
 
 def _interrupt(*_: object) -> None:
