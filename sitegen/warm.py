@@ -16,6 +16,22 @@ warm rebuild (``DESIGN.md``, "Warm rebuild"), so their results are kept in
   heading's aliases.
 - **Highlighted code**: Pygments' HTML for each code block, keyed on the
   code, the highlighter's settings and the versions.
+- **Rendered pages**: MkDocs converting a page's Markdown to HTML (its
+  ``Page.render``), the largest part of a warm build. The key holds the
+  page's Markdown as the build hands it over (after the execution hooks), its
+  source path and URL, the configuration files, the site address and the
+  versions; for an API page also everything the API-page key holds. Links
+  are resolved against the other files of the site, so every lookup the render
+  made is kept with its answer and the entry serves only while each lookup
+  still gets the same answer (a page that disappears or moves invalidates the
+  pages that link to it, and only those). Rendering also tells two plugins
+  about the page's headings (autorefs anchors, mkdocstrings' inventory); those
+  calls are recorded and replayed. A render that logs anything at INFO or
+  above is not kept, so its messages (and strict mode's count of warnings)
+  come back on every build.
+- **Compiled templates**: Jinja compiling the theme's templates to Python on
+  every build; its own bytecode cache keeps the result, keyed on each
+  template's source (``.cache/warm/jinja/``).
 - **Search entries**: Material's search plugin parsing a page's HTML into
   sections and, on the Chinese site, segmenting Chinese with jieba. The key
   holds the page's HTML, URL, title, metadata and table of contents, whether
@@ -33,6 +49,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -48,7 +65,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from sitegen import execute as ex
 
-KEY_VERSION = "1"
+KEY_VERSION = "2"
 WARM = Path(os.environ.get("DLREF_WARM_CACHE") or ex.REPO / ".cache" / "warm")
 PACKAGES = (
     "mkdocs", "mkdocs-material", "mkdocstrings", "mkdocstrings-python", "griffe",
@@ -60,6 +77,7 @@ class _Store:
     """One JSON file of cached results; only the entries this build used are written back."""
 
     def __init__(self, name: str) -> None:
+        self.name = name.rsplit("-", 1)[0]  # "api-en" -> "api", its name in _stores
         self.path = WARM / f"{name}.json"
         try:
             self.old: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
@@ -68,17 +86,27 @@ class _Store:
         self.used: dict[str, Any] = {}
         self.hits = self.misses = 0
 
-    def get(self, key: str) -> Any:
+    def get(self, key: str, accept: Callable[[Any], bool] | None = None) -> Any:
+        """The entry for ``key``, or None; ``accept`` can still turn an entry down."""
         value = self.used.get(key, self.old.get(key))
+        if value is not None and accept is not None and not accept(value):
+            value = None
         if value is not None:
             self.used[key] = value
             self.hits += 1
         else:
             self.misses += 1
+        if _recording:  # a render that reuses this entry keeps it alive when it is replayed
+            _recording[-1].uses.append([self.name, key])
         return value
 
     def put(self, key: str, value: Any) -> None:
         self.used[key] = value
+
+    def keep(self, key: str) -> None:
+        """Write ``key`` back at the end of this build, as if it had been used."""
+        if key not in self.used and key in self.old:
+            self.used[key] = self.old[key]
 
     def save(self) -> None:
         WARM.mkdir(parents=True, exist_ok=True)
@@ -187,6 +215,166 @@ def _install_api_cache(store: _Store, inputs: str, lang: str) -> None:
     AutoDocProcessor._process_block = process_block  # type: ignore[method-assign]
 
 
+# --- rendered pages (MkDocs' Page.render: Markdown to HTML) --------------------------
+
+
+class _Recording(logging.Handler):
+    """What one page's render did besides returning HTML: messages, lookups, plugin calls."""
+
+    def __init__(self, page: Any) -> None:
+        super().__init__(logging.INFO)
+        self.page = page
+        self.messages = 0
+        self.lookups: dict[str, Any] = {}  # path -> [src_uri, url, excluded] or None
+        self.calls: list[list[Any]] = []  # ["anchor", args] / ["inventory", kwargs]
+        self.uses: list[list[str]] = []  # [store, key]: entries of the other caches it used
+        self.cacheable = True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages += 1
+
+
+_recording: list[_Recording] = []  # the render in progress, if any
+
+
+def _lookup_answer(file: Any) -> list[Any] | None:
+    return None if file is None else [file.src_uri, file.url, file.inclusion.is_excluded()]
+
+
+def _toc_items(items: Any) -> list[Any]:
+    return [[i.title, i.id, i.level, bool(getattr(i, "active", False)), _toc_items(i.children)]
+            for i in items]  # fmt: skip
+
+
+def _toc_from(data: list[Any]) -> list[Any]:
+    from mkdocs.structure.toc import AnchorLink
+
+    items = []
+    for title, anchor, level, active, children in data:
+        item = AnchorLink(title, anchor, level)
+        if active:
+            item.active = True  # type: ignore[attr-defined]
+        item.children = _toc_from(children)
+        items.append(item)
+    return items
+
+
+def _record_plugin_calls() -> None:
+    """Wrap the two plugin methods a render calls, so that a render can record them."""
+    from mkdocs_autorefs import AutorefsPlugin
+    from mkdocstrings import Inventory
+
+    register_anchor = getattr(
+        AutorefsPlugin.register_anchor, "__wrapped__", AutorefsPlugin.register_anchor
+    )
+    register = getattr(Inventory.register, "__wrapped__", Inventory.register)
+
+    def anchor(self: Any, page: Any, identifier: str, anchor: str | None = None, *,
+               title: str | None = None, primary: bool = True) -> None:  # fmt: skip
+        if _recording:
+            if page is _recording[-1].page:
+                _recording[-1].calls.append(["anchor", [identifier, anchor, title, primary]])
+            else:
+                _recording[-1].cacheable = False  # about another page: not ours to replay
+        register_anchor(self, page, identifier, anchor, title=title, primary=primary)
+
+    def inventory(self: Any, *args: Any, **kwargs: Any) -> None:
+        if _recording:
+            names = ("name", "domain", "role", "uri", "priority", "dispname")
+            _recording[-1].calls.append(
+                ["inventory", {**dict(zip(names, args, strict=False)), **kwargs}]
+            )
+        register(self, *args, **kwargs)
+
+    anchor.__wrapped__ = register_anchor  # type: ignore[attr-defined]
+    inventory.__wrapped__ = register  # type: ignore[attr-defined]
+    AutorefsPlugin.register_anchor = anchor  # type: ignore[method-assign]
+    Inventory.register = inventory  # type: ignore[method-assign]
+
+
+def _install_render_cache(store: _Store, config: MkDocsConfig, api_inputs: str) -> None:
+    from mkdocs.structure import pages
+
+    _record_plugin_calls()
+    original = getattr(pages.Page.render, "__wrapped__", pages.Page.render)
+    configs = [ex.REPO / "mkdocs.yml", ex.REPO / "mkdocs.zh.yml"]
+    site = _digest(KEY_VERSION, _versions(), str(config.config_file_path), str(config.site_url),
+                   [p.read_text(encoding="utf-8") for p in configs])  # fmt: skip
+    loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+
+    def render(self: Any, config: MkDocsConfig, files: Any) -> None:
+        text = self.markdown or ""
+        inputs = api_inputs if "\n::: " in f"\n{text}" else ""
+        key = _digest(site, inputs, self.file.src_uri, self.url, text)
+        hit = store.get(key, accept=lambda hit: all(
+            _lookup_answer(files.get_file_from_path(path)) == answer
+            for path, answer in hit["lookups"].items()
+        ))  # fmt: skip
+        if hit is not None:
+            _replay(self, config, files, hit)
+            return
+        recording = _Recording(self)
+        get_file = files.get_file_from_path
+
+        def lookup(path: str) -> Any:
+            found = get_file(path)
+            recording.lookups[path] = _lookup_answer(found)
+            return found
+
+        files.get_file_from_path = lookup
+        _recording.append(recording)
+        for logger in loggers:
+            logger.addHandler(recording)
+        try:
+            original(self, config, files)
+        finally:
+            for logger in loggers:
+                logger.removeHandler(recording)
+            _recording.pop()
+            del files.get_file_from_path
+        if recording.messages or not recording.cacheable:
+            return
+        links = self.links_to_anchors
+        store.put(key, {
+            "content": self.content,
+            "toc": _toc_items(self.toc),
+            "title": self._title_from_render,
+            "anchors": sorted(self.present_anchor_ids or ()),
+            "links": None if links is None else {f.src_uri: v for f, v in links.items()},
+            "lookups": recording.lookups,
+            "calls": recording.calls,
+            "uses": recording.uses,
+        })  # fmt: skip
+
+    render.__wrapped__ = original  # type: ignore[attr-defined]
+    pages.Page.render = render  # type: ignore[method-assign]
+
+
+def _replay(page: Any, config: MkDocsConfig, files: Any, hit: dict[str, Any]) -> None:
+    """Leave ``page`` as ``Page.render`` left it when ``hit`` was recorded."""
+    from mkdocs.structure.toc import TableOfContents
+
+    page.content = hit["content"]
+    page.toc = TableOfContents(_toc_from(hit["toc"]))
+    page._title_from_render = hit["title"]
+    page.present_anchor_ids = set(hit["anchors"])
+    if hit["links"] is not None:
+        page.links_to_anchors = {
+            files.get_file_from_path(uri): links for uri, links in hit["links"].items()
+        }
+    plugins: Any = config.plugins
+    for kind, args in hit["calls"]:
+        if kind == "anchor":
+            identifier, anchor, title, primary = args
+            plugins["autorefs"].register_anchor(
+                page, identifier, anchor, title=title, primary=primary
+            )
+        else:
+            plugins["mkdocstrings"].handlers.inventory.register(**args)
+    for name, key in hit["uses"]:  # kept for when this page is next rendered for real
+        _stores[name].keep(key)
+
+
 # --- search entries (Material) ----------------------------------------------------
 
 
@@ -248,10 +436,21 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     api = _stores["api"] = _Store(f"api-{lang}")
     search = _stores["search"] = _Store(f"search-{lang}")
     highlight = _stores["highlight"] = _Store(f"highlight-{lang}")
-    _install_api_cache(api, _inputs_digest(config), lang)
+    rendered = _stores["render"] = _Store(f"render-{lang}")
+    inputs = _inputs_digest(config)
+    _install_api_cache(api, inputs, lang)
+    _install_render_cache(rendered, config, inputs)
     _install_search_cache(search, segment=lang == "zh")
     _install_highlight_cache(highlight)
     return config
+
+
+def on_env(env: Any, config: MkDocsConfig, files: Any) -> Any:
+    import jinja2
+
+    (WARM / "jinja").mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(WARM / "jinja"))
+    return env
 
 
 def on_post_build(config: MkDocsConfig) -> None:
