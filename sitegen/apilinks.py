@@ -20,6 +20,7 @@ import ast
 from functools import cache, lru_cache
 
 from sitegen import execute as ex
+from sitegen import memo
 
 
 @cache
@@ -111,18 +112,22 @@ def _documented(module: str, name: str) -> str | None:
 
 def used_objects(code: str) -> list[str]:
     """Ids of documented dlref functions and classes that ``code`` uses, in first-use order."""
-    library = tuple(p.read_bytes() for p in sorted(ex.LIBRARY.rglob("*.py")))
+    library = tuple(
+        (p.relative_to(ex.LIBRARY).as_posix(), p.read_bytes())
+        for p in sorted(ex.LIBRARY.rglob("*.py"))
+    )
     return list(_used_objects(code, library))
 
 
-@lru_cache(maxsize=256)
-def _used_objects(code: str, library: tuple[bytes, ...]) -> tuple[str, ...]:
-    """:func:`used_objects` for one state of the library's sources (a rebuild in the same
-    process, ``make preview``, reuses the answer until the page or the library changes)."""
+@memo.on_disk("used-objects")
+def _used_objects(code: str, library: tuple[tuple[str, bytes], ...]) -> list[str]:
+    """:func:`used_objects` for one state of the library's sources (names and contents):
+    a later build, or a rebuild under ``make preview``, reuses the answer until the page
+    or the library changes."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return ()
+        return []
     modules: dict[str, str] = {}  # local name -> dlref module
     found: list[str] = []
 
@@ -149,4 +154,4 @@ def _used_objects(code: str, library: tuple[bytes, ...]) -> tuple[str, ...]:
     for name, attr in uses:
         if name in modules:
             add(modules[name], attr)
-    return tuple(found)
+    return found

@@ -26,7 +26,7 @@ from typing import Any
 
 import nbformat
 
-from sitegen import pagesource
+from sitegen import memo, pagesource
 from sitegen.pageenv import page_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,10 +93,15 @@ def _statements(tree: ast.AST) -> list[ast.AST]:
 @lru_cache(maxsize=512)
 def _dlref_imports(source: str) -> frozenset[str]:
     """Names of dlref modules imported by ``source`` ("dlref", "dlref.conv", ...)."""
+    return frozenset(_parsed_dlref_imports(source))
+
+
+@memo.on_disk("dlref-imports")
+def _parsed_dlref_imports(source: str) -> list[str]:
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return frozenset({"dlref"})  # the kernel will report it; depend on everything's root
+        return ["dlref"]  # the kernel will report it; depend on everything's root
     found: set[str] = set()
     for node in _statements(tree):
         if isinstance(node, ast.Import):
@@ -110,7 +115,7 @@ def _dlref_imports(source: str) -> frozenset[str]:
             found.add(node.module)
             # `from dlref import conv` may name a submodule
             found.update(f"{node.module}.{a.name}" for a in node.names)
-    return frozenset(found)
+    return sorted(found)
 
 
 def _module_file(name: str) -> Path | None:
