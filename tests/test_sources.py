@@ -195,3 +195,74 @@ def link_names(text: str) -> dict[str, set[str]]:
 def test_a_chinese_page_names_each_page_it_links_to_one_way(path: Path) -> None:
     several = {t: n for t, n in link_names(path.read_text(encoding="utf-8")).items() if len(n) > 1}
     assert not several, f"{ex.display_path(path)}: one page, several link texts: {several}"
+
+
+# --- English spelling: British -ise ---------------------------------------------
+
+ENGLISH_SOURCES = [*sorted((ex.DOCS / "en").rglob("*.md")), ex.REPO / "README.md"]
+# The house style is British: "Initialisation", "minimise", "maths". These stems
+# take -ise/-isation in our prose; a paper's title and code keep their own spelling.
+_ISE_STEMS = re.findall(
+    r"\w+",
+    """
+    amorti binari categori characteri critici discreti emphasi finali generali
+    initiali lineari locali maximi memori minimi normali optimi organi parameteri
+    penali quanti randomi reali recogni regulari seriali speciali stabili
+    standardi summari synchroni tokeni utili vectori visuali
+    """,
+)
+_IZE = re.compile(rf"\b\w*?(?:{'|'.join(_ISE_STEMS)})(z)\w*", re.I)
+# "optimizer" is the technical term, PyTorch's `torch.optim.Optimizer`.
+_IZE_KEPT = re.compile(r"optimizers?", re.I)
+# Text that keeps its -ize spelling outside a References list, with the reason.
+_IZE_ALLOWED = {
+    "Ioffe & Szegedy, *Batch Normalization*": "a paper's title, cited in a table",
+}
+
+
+def _blanked(match: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", match.group())
+
+
+def ize_spellings(text: str) -> list[tuple[int, str, str]]:
+    """(line, word, the -ise spelling) of each -ize word of `_ISE_STEMS` in the prose.
+
+    Front matter, fenced and inline code, link targets, URLs, HTML tags, the
+    allowed phrases and the lines under a `## References` heading do not count.
+    """
+    for phrase in _IZE_ALLOWED:
+        text = text.replace(phrase, " " * len(phrase))
+    text = re.sub(r"\A---\n.*?\n---\n", _blanked, text, flags=re.S)
+    text = re.sub(r"^(`{3,})[^\n]*\n.*?^\1\s*$", _blanked, text, flags=re.S | re.M)
+    for pattern in (r"`[^`\n]*`", r"\]\([^)\n]*\)", r"<[^>\n]+>", r"https?://\S+"):
+        text = re.sub(pattern, _blanked, text)
+    found = []
+    references = False
+    for number, line in enumerate(text.split("\n"), 1):
+        if (heading := re.match(r"(#{1,6}) ", line)) and len(heading.group(1)) <= 2:
+            references = line.strip() == "## References"
+        for m in [] if references else _IZE.finditer(line):
+            if not _IZE_KEPT.fullmatch(word := m.group()):
+                z = m.start(1) - m.start()
+                ise = word[:z] + ("S" if word[z] == "Z" else "s") + word[z + 1 :]
+                found.append((number, word, ise))
+    return found
+
+
+def test_english_prose_spells_ise_the_british_way() -> None:
+    # The detector first: it finds a -ize word and leaves code, link targets and references alone.
+    assert ize_spellings("---\na: b\n---\nCareful\ninitialization, Minimizing\n") == [
+        (5, "initialization", "initialisation"),
+        (5, "Minimizing", "Minimising"),
+    ]
+    assert ize_spellings("```python\n# normalized\n```\n`standardize=True` the optimizer\n") == []
+    assert ize_spellings("[initialisation](initialization.md) <https://a.org/regularized>") == []
+    assert ize_spellings("## References\n\n- *Batch Normalization: accelerating ...*\n") == []
+    after_references = ize_spellings("## References\n\n## Notes\nbatch normalization\n")
+    assert after_references == [(4, "normalization", "normalisation")]
+    found = [
+        f"{ex.display_path(path)}:{line}: {word!r}, write {ise!r}"
+        for path in ENGLISH_SOURCES
+        for line, word, ise in ize_spellings(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "-ize in English prose; house style is -ise/-isation:\n" + "\n".join(found)
