@@ -48,6 +48,23 @@ def _feed(digest: Any, value: object) -> None:
     digest.update(tag + b"%d:" % len(data) + data)
 
 
+def read_entries(path: Path) -> dict[str, Any]:
+    """A cache file's entries; none when it is missing or unreadable (a cache, not a record)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_entries(path: Path, entries: dict[str, Any]) -> None:
+    """Replace a cache file at once: a reader, or a build killed halfway, never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, path)
+
+
 class _Memo:
     def __init__(self, name: str, salt: bytes) -> None:
         self.path = MEMO / f"{name}.json"
@@ -61,18 +78,11 @@ class _Memo:
         _feed(digest, args)
         return digest.hexdigest()
 
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def get(self, key: str) -> Any:
         if key in self.used:
             return self.used[key]
         if self.loaded is None:
-            self.loaded = self._read()
+            self.loaded = read_entries(self.path)
         answer = self.loaded[key]  # KeyError: not known
         self.used[key] = answer
         self.new = True  # its place moves to the front
@@ -86,14 +96,11 @@ class _Memo:
         if not self.new:
             return
         merged = dict(self.used)
-        for key, answer in self._read().items():
+        for key, answer in read_entries(self.path).items():
             if len(merged) >= LIMIT:
                 break
             merged.setdefault(key, answer)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(merged, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.path)
+        write_entries(self.path, merged)
         self.new = False
 
 

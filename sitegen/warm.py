@@ -64,6 +64,7 @@ import yaml  # type: ignore[import-untyped]
 from mkdocs.config.defaults import MkDocsConfig
 
 from sitegen import execute as ex
+from sitegen import memo
 
 KEY_VERSION = "2"
 WARM = Path(os.environ.get("DLREF_WARM_CACHE") or ex.REPO / ".cache" / "warm")
@@ -79,10 +80,7 @@ class _Store:
     def __init__(self, name: str) -> None:
         self.name = name.rsplit("-", 1)[0]  # "api-en" -> "api", its name in _stores
         self.path = WARM / f"{name}.json"
-        try:
-            self.old: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.old = {}
+        self.old = memo.read_entries(self.path)
         self.used: dict[str, Any] = {}
         self.hits = self.misses = 0
 
@@ -109,10 +107,7 @@ class _Store:
             self.used[key] = self.old[key]
 
     def save(self) -> None:
-        WARM.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.used, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.path)
+        memo.write_entries(self.path, self.used)
 
 
 _stores: dict[str, _Store] = {}
