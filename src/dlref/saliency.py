@@ -37,6 +37,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from dlref.adversarial import input_gradient
+
 __all__ = [
     "RULES",
     "completeness_gap",
@@ -58,12 +60,15 @@ def _as_targets(target: Tensor | int, n: int, device: torch.device) -> Tensor:
     return target.to(device=device, dtype=torch.long)
 
 
-def _selected_logits(model: nn.Module, x: Tensor, targets: Tensor) -> Tensor:
-    logits = model(x)
+def _select(logits: Tensor, targets: Tensor) -> Tensor:
     if logits.dim() != 2:
         raise ValueError(f"the model must return logits of shape (N, C), got {tuple(logits.shape)}")
     selected: Tensor = logits.gather(1, targets.unsqueeze(1)).squeeze(1)
     return selected
+
+
+def _selected_logits(model: nn.Module, x: Tensor, targets: Tensor) -> Tensor:
+    return _select(model(x), targets)
 
 
 def logit_gradient(model: nn.Module, x: Tensor, target: Tensor | int) -> Tensor:
@@ -94,16 +99,9 @@ def logit_gradient(model: nn.Module, x: Tensor, target: Tensor | int) -> Tensor:
         assert model.weight.grad is None
         ```
     """
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.enable_grad():
-            x_var = x.detach().clone().requires_grad_(True)
-            targets = _as_targets(target, x.shape[0], x.device)
-            (grad,) = torch.autograd.grad(_selected_logits(model, x_var, targets).sum(), x_var)
-    finally:
-        model.train(was_training)
-    return grad
+    targets = _as_targets(target, x.shape[0], x.device)
+    # the loss's gradient, with the sum of the selected logits as the "loss"
+    return input_gradient(model, x, targets, loss_fn=lambda logits, t: _select(logits, t).sum())
 
 
 def path_nodes(steps: int, rule: str = "midpoint") -> tuple[Tensor, Tensor]:
