@@ -138,6 +138,27 @@ def test_downloadable_notebooks_are_the_executed_pages() -> None:
             assert any(c.outputs for c in code), f"{file} was never executed"
 
 
+# An object's default repr carries its memory address, which changes from run to run:
+# output that shows one is not the same in two builds, and tells a reader nothing.
+MEMORY_ADDRESS = re.compile(r"<[^<>\n]* (?:object )?at 0x[0-9a-fA-F]{4,}>")
+
+
+def test_no_output_shows_a_memory_address() -> None:
+    assert MEMORY_ADDRESS.search("<torch._C.Generator at 0x7f0ea8582f70>")
+    assert MEMORY_ADDRESS.search("<__main__.A object at 0x10a2b3c40>")
+    found = []
+    for lang in ex.LANGS:
+        root = SITE if lang == "en" else SITE / "zh"
+        for path in ex.pages(lang):
+            notebook = nbformat.read(root / "notebooks" / f"{ex.slug_of(path)}.ipynb", as_version=4)
+            for number, cell in enumerate(notebook.cells):
+                for output in cell.get("outputs", []):
+                    text = output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                    if hit := MEMORY_ADDRESS.search(text):
+                        found.append(f"{lang}/{ex.slug_of(path)}, cell {number}: {hit.group()}")
+    assert not found, "outputs that differ from build to build:\n" + "\n".join(found)
+
+
 def test_search_indexes_exist_and_chinese_is_segmented() -> None:
     en = json.loads((SITE / "search" / "search_index.json").read_text(encoding="utf-8"))
     zh = json.loads((SITE / "zh" / "search" / "search_index.json").read_text(encoding="utf-8"))

@@ -42,26 +42,32 @@ def device() -> torch.device:
     return chosen
 
 
-def seed(value: int = 0) -> torch.Generator:
-    """Seed Python, NumPy and torch (CPU and CUDA) and return a fresh CPU generator.
+def seed(value: int = 0) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA).
 
     Pages call this once at the top; library functions that draw random
     numbers take their own ``seed`` argument instead of relying on global state.
+    It returns nothing, so a notebook cell that ends with it shows nothing (it
+    used to return a generator, whose printed form carried a memory address
+    that changed from run to run). A page that wants a generator of its own
+    writes ``torch.Generator().manual_seed(0)``.
 
     Examples:
         ```python
+        import random
+
+        import numpy as np
         import torch
         from dlref import seed
 
-        g = seed(0)
-        first = torch.randn(3, generator=g), torch.rand(2)
-        g = seed(0)
-        again = torch.randn(3, generator=g), torch.rand(2)
-        assert torch.equal(first[0], again[0])  # the returned generator restarts
-        assert torch.equal(first[1], again[1])  # and so does torch's global one
+        seed(0)
+        first = torch.randn(3), np.random.rand(2), random.random()
+        seed(0)
+        again = torch.randn(3), np.random.rand(2), random.random()
+        assert torch.equal(first[0], again[0])  # torch's global generator restarts
+        assert (first[1] == again[1]).all() and first[2] == again[2]  # NumPy's, Python's
         ```
     """
     random.seed(value)
     np.random.seed(value)
     torch.manual_seed(value)
-    return torch.Generator().manual_seed(value)
